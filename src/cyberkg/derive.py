@@ -1,0 +1,77 @@
+"""Build-time derivations: what no query parameter changes, materialised once.
+
+Each derivation is a SPARQL CONSTRUCT over the union of all graphs; its triples go to the
+``derived`` named graph, apart from the curated facts. CONSTRUCT (not UPDATE) keeps the same
+code path on the rdflib engine, on Oxigraph and on a remote endpoint, whatever the engine's
+default-graph rules for updates. Order matters: later derivations read earlier ones.
+"""
+
+from __future__ import annotations
+
+from rdflib import Dataset, Graph
+
+from .namespaces import G_DERIVED, PREFIXES
+
+_FULL_DATE = (
+    'xsd:date(IF(DATATYPE({v}) = xsd:gYear, CONCAT(STR({v}), "-01-01"), '
+    'IF(DATATYPE({v}) = xsd:gYearMonth, CONCAT(STR({v}), "-01"), SUBSTR(STR({v}), 1, 10))))'
+)
+
+DERIVATIONS: list[tuple[str, str]] = [
+    ("actor sides", """
+CONSTRUCT { ?a cyber:hasSide ?side } WHERE {
+  { ?side cyber:sideActor ?top . ?a cyber:partOf* ?top . }
+  UNION
+  { ?x cyber:onSide ?side . ?a cyber:partOf* ?x . }
+}"""),
+    ("instrument party sides", """
+CONSTRUCT { ?i cyber:partySide ?side } WHERE { ?i cyber:party ?a . ?a cyber:hasSide ?side . }"""),
+    ("pursuit sides", """
+CONSTRUCT { ?p cyber:pursuitSide ?side } WHERE { ?p cyber:pursuer ?a . ?a cyber:hasSide ?side . }"""),
+    ("goal ancestors", """
+CONSTRUCT { ?g cyber:ancestorGoal ?anc } WHERE { ?g skos:broader+ ?anc . }"""),
+    ("instrument start", f"""
+CONSTRUCT {{ ?i cyber:effectiveStart ?start }} WHERE {{
+  ?i cyber:adopted ?adopted .
+  OPTIONAL {{ ?i cyber:inForce ?inForce }}
+  BIND(COALESCE(?inForce, ?adopted) AS ?d)
+  BIND({_FULL_DATE.format(v="?d")} AS ?start)
+  FILTER(BOUND(?start))
+}}"""),
+    ("instrument end", f"""
+CONSTRUCT {{ ?i cyber:effectiveEnd ?end }} WHERE {{
+  {{ SELECT ?i (MIN(?e) AS ?end) WHERE {{
+      {{ ?i cyber:ended ?d }} UNION {{ ?i cyber:struckDown ?d }}
+      BIND({_FULL_DATE.format(v="?d")} AS ?e)
+  }} GROUP BY ?i }}
+  FILTER(BOUND(?end))
+}}"""),
+    ("pursuit start", f"""
+CONSTRUCT {{ ?p cyber:pursuitStart ?start }} WHERE {{
+  ?p cyber:since ?d . BIND({_FULL_DATE.format(v="?d")} AS ?start) FILTER(BOUND(?start))
+}}"""),
+    ("pursuit end", f"""
+CONSTRUCT {{ ?p cyber:pursuitEnd ?end }} WHERE {{
+  ?p cyber:until ?d . BIND({_FULL_DATE.format(v="?d")} AS ?end) FILTER(BOUND(?end))
+}}"""),
+    ("incident attributions", """
+CONSTRUCT { ?inc cyber:attributedTo ?ta } WHERE { ?i cyber:respondsTo ?inc ; cyber:attributesTo ?ta . }"""),
+]
+
+
+def prologue() -> str:
+    return "".join(f"PREFIX {k}: <{v}>\n" for k, v in sorted(PREFIXES.items()))
+
+
+def derive(ds: Dataset) -> dict[str, int]:
+    """Materialise every derivation into the derived graph of ``ds``; return triples per step."""
+    derived = ds.graph(G_DERIVED)
+    derived.remove((None, None, None))
+    counts: dict[str, int] = {}
+    pre = prologue()
+    for name, text in DERIVATIONS:
+        result = ds.query(pre + text)
+        g: Graph = result.graph  # type: ignore[assignment]
+        derived.addN((s, p, o, derived) for s, p, o in g)
+        counts[name] = len(g)
+    return counts

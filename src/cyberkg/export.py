@@ -1,0 +1,97 @@
+"""Exports for other RDF tools: Turtle, TriG, N-Triples, JSON-LD — byte-identical for the same input.
+
+Parts: ``data`` (curated facts, vocabularies and imported layers, with their provenance),
+``ontology`` (the TBox), ``all`` (both, the default); ``derived`` adds the build-time derivations.
+Files are written atomically: a temporary file in the same folder, then renamed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset, Graph, URIRef
+
+from .namespaces import G_DERIVED, G_ONTOLOGY, PREFIXES
+
+FORMATS = {"turtle": "turtle", "ttl": "turtle", "trig": "trig", "nt": "nt", "ntriples": "nt", "jsonld": "json-ld",
+           "json-ld": "json-ld"}
+PARTS = ("all", "data", "ontology")
+
+
+def _graph_filter(part: str, derived: bool) -> str:
+    conds = []
+    if part == "data":
+        conds.append(f"?g != <{G_ONTOLOGY}>")
+    elif part == "ontology":
+        conds.append(f"?g = <{G_ONTOLOGY}>")
+    if not derived:
+        conds.append(f"?g != <{G_DERIVED}>")
+    return " && ".join(conds) or "true"
+
+
+def collect(ds: Any, part: str = "all", derived: bool = False) -> Graph:
+    """The triples of the chosen part, as one in-memory graph."""
+    if part not in PARTS:
+        raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
+    result = ds.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({_graph_filter(part, derived)}) }}")
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    g += result.graph
+    return g
+
+
+def collect_dataset(ds: Any, part: str = "all", derived: bool = False) -> Dataset:
+    rows = ds.query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({_graph_filter(part, derived)}) }}")
+    out = Dataset()
+    for prefix, ns in PREFIXES.items():
+        out.bind(prefix, ns)
+    for s, p, o, g in rows:
+        out.graph(URIRef(str(g))).add((s, p, o))
+    return out
+
+
+def serialize(ds: Any, fmt: str = "turtle", part: str = "all", derived: bool = False) -> bytes:
+    """The export as bytes; the same graph always gives the same bytes."""
+    name = FORMATS.get(fmt)
+    if name is None:
+        raise ValueError(f"unknown format {fmt!r}; choose one of turtle, trig, nt, jsonld")
+    if name == "trig":
+        return collect_dataset(ds, part, derived).serialize(format="trig", encoding="utf-8")
+    g = collect(ds, part, derived)
+    if name == "nt":
+        lines = sorted(set(g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()))
+        return ("\n".join(x for x in lines if x.strip()) + "\n").encode("utf-8")
+    if name == "json-ld":
+        import json
+
+        data = json.loads(g.serialize(format="json-ld", encoding="utf-8", auto_compact=True))
+        return (json.dumps(_sorted_jsonld(data), indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    return g.serialize(format="turtle", encoding="utf-8")
+
+
+def _sorted_jsonld(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _sorted_jsonld(v) for k, v in data.items()}
+    if isinstance(data, list):
+        items = [_sorted_jsonld(v) for v in data]
+        import json
+
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return data
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

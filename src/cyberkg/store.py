@@ -1,0 +1,189 @@
+"""Backends and the built store.
+
+Callers get a plain rdflib :class:`~rdflib.Dataset` whose default graph is the union of all named
+graphs. Two embedded backends plug in the rdflib way:
+
+* ``oxigraph`` (default, chosen by measurement — see bench/ and the README): an Oxigraph store
+  through oxrdflib; SPARQL strings are evaluated by Oxigraph, parameters are bound with Oxigraph's
+  substitutions (never spliced). Persisted on disk under ``build/store``.
+* ``memory``: rdflib's own in-memory store and SPARQL engine.
+
+``open_built()`` rebuilds only when ``graph/``, ``ontology/`` or the package version changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+
+from . import __version__, paths
+from .errors import StoreError
+from .namespaces import G_CURATED, G_ONTOLOGY, G_VOCAB, PREFIXES
+
+BACKENDS = ("oxigraph", "memory")
+STAMP = "cyberkg-stamp.json"
+
+
+def new_dataset(backend: str = "oxigraph", path: Path | None = None, read_only: bool = False) -> Dataset:
+    """An empty (or, with ``path``, an on-disk) dataset on ``backend``."""
+    if backend == "memory":
+        ds = Dataset(default_union=True)
+    elif backend == "oxigraph":
+        import pyoxigraph as ox
+        from oxrdflib import OxigraphStore
+
+        try:
+            if path is None:
+                inner = ox.Store()
+            elif read_only:
+                inner = ox.Store.read_only(str(path))
+            else:
+                inner = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}. "
+                             "Another cyberkg process may be building it; wait, or delete build/ and rerun.") from exc
+        ds = Dataset(store=OxigraphStore(store=inner), default_union=True)
+    else:
+        raise StoreError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns)
+    return ds
+
+
+def add_graph(ds: Dataset, name: URIRef, g: Graph) -> None:
+    """Add all of ``g`` to the named graph ``name`` of ``ds`` in bulk."""
+    target = ds.graph(name)
+    inner = _ox_store(ds)
+    if inner is not None:
+        import pyoxigraph as ox
+
+        data = g.serialize(format="nt", encoding="utf-8")
+        inner.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
+    else:
+        target.addN((s, p, o, target) for s, p, o in g)
+
+
+def _ox_store(ds: Dataset):  # type: ignore[no-untyped-def]
+    return getattr(ds.store, "_store", None) if type(ds.store).__name__ == "OxigraphStore" else None
+
+
+def read_turtle_dir(folder: Path) -> Graph:
+    g = Graph()
+    for f in sorted(folder.rglob("*.ttl")):
+        if "shapes" in f.relative_to(folder).parts:
+            continue
+        try:
+            g.parse(f, format="turtle")
+        except Exception as exc:  # rdflib raises several parser exception types
+            raise StoreError(f"{f}: cannot parse the Turtle: {exc}") from exc
+    return g
+
+
+def ontology_graph(ontology_dir: Path | None = None) -> Graph:
+    """The TBox: every module and alignment, without the SHACL shapes."""
+    return read_turtle_dir(ontology_dir or paths.ontology_dir())
+
+
+def input_files(home: Path | None = None) -> list[Path]:
+    home = home or paths.home()
+    files: list[Path] = []
+    for sub in ("graph", "ontology"):
+        files += [p for p in (home / sub).rglob("*") if p.is_file() and p.suffix in (".yaml", ".ttl")]
+    return sorted(files)
+
+
+def input_fingerprint(home: Path | None = None) -> str:
+    home = home or paths.home()
+    h = hashlib.sha256(__version__.encode())
+    for f in input_files(home):
+        h.update(str(f.relative_to(home)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class BuildResult:
+    path: Path | None
+    triples: dict[str, int] = field(default_factory=dict)
+    derived: dict[str, int] = field(default_factory=dict)
+    rebuilt: bool = True
+
+
+def populate(ds: Dataset, curated: Graph, ontology: Graph | None = None, vocab: Graph | None = None) -> dict[str, int]:
+    """Load curated facts, ontology and vocabularies into ``ds`` and derive; return triple counts."""
+    from .derive import derive
+
+    add_graph(ds, G_CURATED, curated)
+    counts = {"curated": len(curated)}
+    if ontology is not None:
+        add_graph(ds, G_ONTOLOGY, ontology)
+        counts["ontology"] = len(ontology)
+    if vocab is not None:
+        add_graph(ds, G_VOCAB, vocab)
+        counts["vocab"] = len(vocab)
+    derived = derive(ds)
+    counts["derived"] = sum(derived.values())
+    return counts
+
+
+def build(out: Path | None = None, backend: str = "oxigraph", curated: Graph | None = None) -> tuple[Dataset, BuildResult]:
+    """Load the record, derive, and (for ``oxigraph``) persist atomically under ``out``."""
+    from .loaders import load_catalog
+    from .mapping import map_catalog
+
+    if curated is None:
+        curated = map_catalog(load_catalog())
+    onto = ontology_graph()
+    vocab = read_turtle_dir(paths.graph_dir() / "vocab")
+    if backend == "memory":
+        ds = new_dataset("memory")
+        return ds, BuildResult(None, populate(ds, curated, onto, vocab))
+    out = out or paths.build_dir() / "store"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".store-", dir=out.parent))
+    try:
+        ds = new_dataset("oxigraph", tmp / "db")
+        counts = populate(ds, curated, onto, vocab)
+        inner = _ox_store(ds)
+        inner.flush()
+        del ds, inner
+        (tmp / STAMP).write_text(json.dumps({"fingerprint": input_fingerprint(), "triples": counts}, indent=1))
+        if out.exists():
+            old = out.with_name(out.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return new_dataset("oxigraph", out / "db", read_only=True), BuildResult(out, counts)
+
+
+def is_fresh(out: Path | None = None) -> bool:
+    out = out or paths.build_dir() / "store"
+    try:
+        stamp = json.loads((out / STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(stamp.get("fingerprint") == input_fingerprint())
+
+
+def open_built(out: Path | None = None, rebuild: bool = True) -> Dataset:
+    """The built store, read-only; rebuilt first when the inputs changed (and ``rebuild``)."""
+    out = out or paths.build_dir() / "store"
+    if not is_fresh(out):
+        if not rebuild:
+            raise StoreError(f"no up-to-date store at {out}; run 'cyberkg build' first")
+        ds, _ = build(out)
+        return ds
+    return new_dataset("oxigraph", out / "db", read_only=True)
