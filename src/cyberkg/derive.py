@@ -13,8 +13,8 @@ from rdflib import Dataset, Graph
 from .namespaces import G_DERIVED, PREFIXES
 
 _FULL_DATE = (
-    'xsd:date(IF(DATATYPE({v}) = xsd:gYear, CONCAT(STR({v}), "-01-01"), '
-    'IF(DATATYPE({v}) = xsd:gYearMonth, CONCAT(STR({v}), "-01"), SUBSTR(STR({v}), 1, 10))))'
+    'STRDT(IF(DATATYPE({v}) = xsd:gYear, CONCAT(STR({v}), "-01-01"), '
+    'IF(DATATYPE({v}) = xsd:gYearMonth, CONCAT(STR({v}), "-01"), SUBSTR(STR({v}), 1, 10))), xsd:date)'
 )
 
 DERIVATIONS: list[tuple[str, str]] = [
@@ -30,6 +30,10 @@ CONSTRUCT { ?i cyber:partySide ?side } WHERE { ?i cyber:party ?a . ?a cyber:hasS
 CONSTRUCT { ?p cyber:pursuitSide ?side } WHERE { ?p cyber:pursuer ?a . ?a cyber:hasSide ?side . }"""),
     ("goal ancestors", """
 CONSTRUCT { ?g cyber:ancestorGoal ?anc } WHERE { ?g skos:broader+ ?anc . }"""),
+    ("goals served", """
+CONSTRUCT { ?i cyber:servesGoal ?g } WHERE {
+  { ?i cyber:addresses ?g } UNION { ?i cyber:addresses ?narrower . ?narrower cyber:ancestorGoal ?g }
+}"""),
     ("instrument start", f"""
 CONSTRUCT {{ ?i cyber:effectiveStart ?start }} WHERE {{
   ?i cyber:adopted ?adopted .

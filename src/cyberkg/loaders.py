@@ -63,6 +63,9 @@ def _seq(loader: _Loader, node: yaml.SequenceNode) -> LineList:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _seq)
 _Loader.add_constructor("tag:yaml.org,2002:str", _str)
+# Dates stay text with their line: the record parser checks them and reports bad ones (2020-13-45)
+# as problems with a line, instead of YAML raising.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _str)
 
 
 def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:

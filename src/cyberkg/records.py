@@ -246,7 +246,7 @@ def parse_record(kind: str, raw: Any, file: str, problems: list[Problem]) -> Rec
             if parsed is not None:
                 rec.values[name] = parsed
     for name in REQUIRED[kind]:
-        if name not in rec.values and not (name == "id" and rid is not None and "id" not in rec.values):
+        if name not in rec.values and raw.get(name) in (None, [], ""):  # present but invalid: reported above
             p.problem(line, f"{kind} {rec.id or '(no id)'} has no '{name}'",
                       f"every {kind} needs: {', '.join(REQUIRED[kind])}")
     if "id" not in rec.values:

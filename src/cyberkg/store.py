@@ -14,6 +14,8 @@ graphs. Two embedded backends plug in the rdflib way:
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import json
 import os
 import shutil
@@ -116,8 +118,10 @@ class BuildResult:
     rebuilt: bool = True
 
 
-def populate(ds: Dataset, curated: Graph, ontology: Graph | None = None, vocab: Graph | None = None) -> dict[str, int]:
-    """Load curated facts, ontology and vocabularies into ``ds`` and derive; return triple counts."""
+def populate(ds: Dataset, curated: Graph, ontology: Graph | None = None, vocab: Graph | None = None,
+             extra: dict[URIRef, Graph] | None = None) -> dict[str, int]:
+    """Load curated facts, ontology, vocabularies and ``extra`` named graphs (import layers) into
+    ``ds`` and derive; return triple counts."""
     from .derive import derive
 
     add_graph(ds, G_CURATED, curated)
@@ -128,6 +132,9 @@ def populate(ds: Dataset, curated: Graph, ontology: Graph | None = None, vocab: 
     if vocab is not None:
         add_graph(ds, G_VOCAB, vocab)
         counts["vocab"] = len(vocab)
+    for name, g in sorted((extra or {}).items()):
+        add_graph(ds, name, g)
+        counts["layers"] = counts.get("layers", 0) + len(g)
     derived = derive(ds)
     counts["derived"] = sum(derived.values())
     return counts
@@ -142,15 +149,16 @@ def build(out: Path | None = None, backend: str = "oxigraph", curated: Graph | N
         curated = map_catalog(load_catalog())
     onto = ontology_graph()
     vocab = read_turtle_dir(paths.graph_dir() / "vocab")
+    out = out or paths.build_dir() / "store"
+    layers = _saved_layers(out.parent)
     if backend == "memory":
         ds = new_dataset("memory")
-        return ds, BuildResult(None, populate(ds, curated, onto, vocab))
-    out = out or paths.build_dir() / "store"
+        return ds, BuildResult(None, populate(ds, curated, onto, vocab, layers))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".store-", dir=out.parent))
     try:
         ds = new_dataset("oxigraph", tmp / "db")
-        counts = populate(ds, curated, onto, vocab)
+        counts = populate(ds, curated, onto, vocab, layers)
         inner = _ox_store(ds)
         inner.flush()
         del ds, inner
@@ -167,6 +175,13 @@ def build(out: Path | None = None, backend: str = "oxigraph", curated: Graph | N
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return new_dataset("oxigraph", out / "db", read_only=True), BuildResult(out, counts)
+
+
+def _saved_layers(build_dir: Path) -> dict[URIRef, Graph]:
+    """Hook: the import layers saved under ``build_dir/layers`` (``cyberkg.layers``), re-added on build."""
+    if importlib.util.find_spec("cyberkg.layers") is None:
+        return {}
+    return importlib.import_module("cyberkg.layers").saved_graphs(build_dir)  # type: ignore[no-any-return]
 
 
 def is_fresh(out: Path | None = None) -> bool:

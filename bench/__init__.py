@@ -1,0 +1,1 @@
+"""Benchmarks for cyberkg: a synthetic policy-graph generator and side-by-side store measurements."""

@@ -1,0 +1,389 @@
+"""Spreadsheets (XLSX, or a CSV pair) in the two-sheet system-map shape -> a layer graph.
+
+Every problem names the file, the sheet, the row and the column, and suggests the nearest known
+id, kind or type. Nothing is returned unless the whole file is clean.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+
+from ..errors import DataError, Problem
+from ..mapping import ACTOR_CLASS
+from ..namespaces import AKIND, CYBER, DCTERMS, ID, IT, OWL, RDF, RDFS, SCHEMA, SKOS, STYPE, THREAT, WD, iri
+from ..records import CONFIDENCE, QID, SLUG, did_you_mean
+from .base import Builder, FileInfo, Known, parse_date
+from .sheet_schema import (
+    CONNECTION_COLUMNS, CONNECTIONS, DATE_COLUMNS, ELEMENT_COLUMNS, ELEMENTS, KINDS, ONLY_FOR, RELATIONS,
+    REQUIRED, TYPE_SCHEME, normalise_header, normalise_relation, split,
+)
+
+SCHEME_NS = {"actor-kind": AKIND, "instrument-type": IT, "threat": THREAT, "source-type": STYPE}
+
+
+@dataclass(frozen=True)
+class CellProblem(Problem):
+    """A problem in one cell: file, sheet, row and column."""
+
+    sheet: str = ""
+    column: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}, sheet {self.sheet!r}" + (f", row {self.line}" if self.line else "")
+        where += f", column {self.column!r}" if self.column else ""
+        return f"{where}: {self.message}" + (f" — {self.hint}" if self.hint else "")
+
+
+@dataclass
+class Sheet:
+    name: str
+    file: str
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _table(name: str, file: str, raw: list[list[object]], problems: list[Problem], allowed: tuple[str, ...]) -> Sheet:
+    sheet = Sheet(name, file)
+    if not raw or not any(_cell(c) for c in raw[0]):
+        problems.append(CellProblem(file, 1, "the first row must hold the column names", "", name, ""))
+        return sheet
+    header = [normalise_header(_cell(c)) for c in raw[0]]
+    for i, col in enumerate(header):
+        if not col or col.startswith("#"):
+            continue
+        if col not in allowed:
+            problems.append(CellProblem(file, 1, f"unknown column {_cell(raw[0][i])!r}",
+                                        did_you_mean(col, allowed) or
+                                        f"columns are: {', '.join(allowed)}; start a column name with # "
+                                        "to keep it out of the import", name, _cell(raw[0][i])))
+        elif col in sheet.columns:
+            problems.append(CellProblem(file, 1, f"column {col!r} appears twice", "keep one", name, col))
+    sheet.columns = [c for c in header if c in allowed]
+    for n, values in enumerate(raw[1:], start=2):
+        row = {header[i]: _cell(v) for i, v in enumerate(values)
+               if i < len(header) and header[i] in allowed and _cell(v)}
+        if row:
+            sheet.rows.append((n, row))
+    return sheet
+
+
+def read_xlsx(data: bytes, file: str, problems: list[Problem]) -> tuple[Sheet, Sheet | None]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        names = {ws.lower().strip(): ws for ws in wb.sheetnames}
+        if ELEMENTS not in names:
+            problems.append(CellProblem(file, None, f"no sheet named {ELEMENTS!r}",
+                                        f"the workbook has {', '.join(map(repr, wb.sheetnames))}; rename the "
+                                        "sheet of entities to 'elements' (see templates/)", ELEMENTS, ""))
+            return Sheet(ELEMENTS, file), None
+        tables = {key: [list(r) for r in wb[names[key]].iter_rows(values_only=True)]
+                  for key in (ELEMENTS, CONNECTIONS) if key in names}
+        wb.close()
+    except Exception as exc:  # openpyxl raises zip, XML, key and value errors on damaged files
+        problems.append(Problem(file, None, f"cannot read the workbook: {type(exc).__name__}: {exc}",
+                                "save it again as .xlsx (Excel 2007+), or export the two sheets as CSV"))
+        return Sheet(ELEMENTS, file), None
+    elements = _table(ELEMENTS, file, tables[ELEMENTS], problems, ELEMENT_COLUMNS)
+    conns = _table(CONNECTIONS, file, tables[CONNECTIONS], problems, CONNECTION_COLUMNS) \
+        if CONNECTIONS in tables else None
+    return elements, conns
+
+
+def csv_pair(path: Path) -> tuple[Path, Path | None, str]:
+    """(elements file, connections file or None, default layer name) for one file of a CSV pair."""
+    m = re.match(rf"^(.*?)[-_. ]?({ELEMENTS}|{CONNECTIONS})$", path.stem, re.IGNORECASE)
+    if not m:
+        return path, None, path.stem
+    prefix, sep_stem = m[1], path.stem[len(m[1]):len(path.stem) - len(m[2])]
+    els = path.with_name(f"{prefix}{sep_stem}{ELEMENTS}{path.suffix}")
+    con = path.with_name(f"{prefix}{sep_stem}{CONNECTIONS}{path.suffix}")
+    return els, (con if con.is_file() else None), (prefix or path.resolve().parent.name)
+
+
+def read_csv(data: bytes, file: str, name: str, allowed: tuple[str, ...], problems: list[Problem]) -> Sheet:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(CellProblem(file, None, f"not UTF-8 text (byte {exc.start})",
+                                    "save the CSV as UTF-8", name, ""))
+        return Sheet(name, file)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        raw: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as exc:
+        problems.append(CellProblem(file, None, f"not a readable CSV file: {exc}", "", name, ""))
+        return Sheet(name, file)
+    return _table(name, file, raw, problems, allowed)
+
+
+class _Mapper:
+    def __init__(self, b: Builder, known: Known, problems: list[Problem]) -> None:
+        self.b = b
+        self.known = known
+        self.problems = problems
+        self.kinds: dict[str, str] = {}  # element id -> kind
+
+    def problem(self, sheet: Sheet, row: int, column: str, message: str, hint: str = "") -> None:
+        self.problems.append(CellProblem(sheet.file, row, message, hint, sheet.name, column))
+
+    def resolve(self, sheet: Sheet, row: int, column: str, ref: str, kinds: tuple[str, ...]) -> URIRef | None:
+        """An id from this file or the curated record, of one of ``kinds`` (``kind:id`` forces one)."""
+        kind_hint, _, rid = ref.rpartition(":") if ":" in ref and not ref.startswith("http") else ("", "", ref)
+        wanted = (kind_hint,) if kind_hint in kinds else kinds
+        if rid in self.kinds and self.kinds[rid] in wanted:
+            return URIRef(iri(self.kinds[rid], rid))
+        for k in wanted:
+            if self.known.has(k, rid):
+                return URIRef(iri(k, rid))
+        elsewhere = sorted({self.kinds.get(rid, "")} | {k for k in KINDS + ("side",) if self.known.has(k, rid)}
+                           - {""})
+        pool = {i for i, k in self.kinds.items() if k in wanted}
+        for k in wanted:
+            pool |= self.known.records.get(k, set())
+        hint = did_you_mean(rid, pool) or (f"{rid!r} is a {' and a '.join(elsewhere)}, not a "
+                                            f"{' or '.join(wanted)}" if elsewhere else
+                                            f"add it to the {ELEMENTS} sheet, or use the id of a curated record")
+        self.problem(sheet, row, column, f"unknown {' or '.join(wanted)} {ref!r}", hint)
+        return None
+
+    def concept(self, sheet: Sheet, row: int, column: str, scheme: str, value: str) -> URIRef | None:
+        known = self.known.concepts.get(scheme, set())
+        if value not in known:
+            self.problem(sheet, row, column, f"{value!r} is not in the {scheme} scheme",
+                         did_you_mean(value, known) or f"one of: {', '.join(sorted(known))}")
+            return None
+        return URIRef(f"{SCHEME_NS[scheme]}{value}")
+
+    def sources(self, sheet: Sheet, row: int, cells: dict[str, str]) -> list[URIRef]:
+        out = []
+        for s in split(cells.get("sources", "")):
+            node = self.resolve(sheet, row, "sources", s, ("source",))
+            if node is not None:
+                out.append(node)
+        return out
+
+    def first_pass(self, sheet: Sheet) -> None:
+        for row, cells in sheet.rows:
+            rid, kind = cells.get("id", ""), cells.get("kind", "").lower()
+            if not rid:
+                self.problem(sheet, row, "id", "the row has no id", "give every element a short slug id")
+                continue
+            if not SLUG.match(rid):
+                self.problem(sheet, row, "id", f"id {rid!r} is not a slug",
+                             "use lower-case letters, digits and single hyphens, e.g. 'eu-cyber-sanctions'")
+                continue
+            if kind not in KINDS:
+                self.problem(sheet, row, "kind", f"unknown kind {cells.get('kind', '')!r}",
+                             did_you_mean(kind, KINDS) or f"one of: {', '.join(KINDS)}")
+                continue
+            if rid in self.kinds:
+                self.problem(sheet, row, "id", f"id {rid!r} is used twice", "give each element its own id")
+                continue
+            if self.known.has(kind, rid):
+                self.problem(sheet, row, "id", f"{rid!r} is already a curated {kind}",
+                             "refer to it in the connections sheet without redefining it, or pick another id")
+                continue
+            self.kinds[rid] = kind
+
+    def element(self, sheet: Sheet, row: int, cells: dict[str, str]) -> None:
+        rid, kind = cells["id"], cells["kind"].lower()
+        node = URIRef(iri(kind, rid))
+        for col in REQUIRED[kind]:
+            if not cells.get(col):
+                self.problem(sheet, row, col, f"a {kind} needs a {col!r}")
+        for col, kinds in ONLY_FOR.items():
+            if cells.get(col) and kind not in kinds:
+                self.problem(sheet, row, col, f"{col!r} is not used for a {kind}", f"only for: {', '.join(kinds)}")
+        srcs = self.sources(sheet, row, cells)
+        b = self.b
+        dates = {}
+        for col in DATE_COLUMNS:
+            if cells.get(col):
+                d = parse_date(cells[col])
+                if d is None:
+                    self.problem(sheet, row, col, f"{cells[col]!r} is not a date",
+                                 "write an ISO date such as 2019-05-17 (or 2019-05, or 2019)")
+                dates[col] = d
+        classes = {"actor": [CYBER.Actor], "goal": [CYBER.StrategicGoal, SKOS.Concept],
+                   "instrument": [CYBER.PolicyInstrument], "incident": [CYBER.Incident],
+                   "source": [CYBER.SourceDocument]}[kind]
+        types = split(cells.get("type", "")) if kind == "incident" else (
+            [cells["type"]] if cells.get("type") else [])
+        if kind == "source":
+            b.add(node, RDF.type, CYBER.SourceDocument)
+            b.text(node, DCTERMS.title, cells.get("label"))
+        else:
+            b.record(node, classes, srcs)
+        b.text(node, RDFS.label, cells.get("label"))
+        if kind == "goal":
+            b.text(node, SKOS.prefLabel, cells.get("label"))
+        b.text(node, DCTERMS.description, cells.get("description"))
+        for alias in split(cells.get("aliases", ""), commas=False):
+            b.text(node, SKOS.altLabel, alias)
+        if cells.get("wikidata"):
+            if QID.match(cells["wikidata"]):
+                b.add(node, OWL.sameAs, WD[cells["wikidata"]])
+            else:
+                self.problem(sheet, row, "wikidata", f"{cells['wikidata']!r} is not a Wikidata item id",
+                             "write it like Q458")
+        if cells.get("confidence"):
+            if cells["confidence"] in CONFIDENCE:
+                b.add(node, CYBER.confidence, Literal(cells["confidence"]))
+            else:
+                self.problem(sheet, row, "confidence", f"{cells['confidence']!r} is not a confidence",
+                             f"one of: {', '.join(CONFIDENCE)}")
+        b.text(node, SKOS.editorialNote, cells.get("note"))
+        scheme = TYPE_SCHEME.get(kind)
+        for t in types:
+            concept = self.concept(sheet, row, "type", scheme, t) if scheme else None
+            if concept is None:
+                if scheme is None:
+                    self.problem(sheet, row, "type", f"a {kind} has no type", "leave the cell empty")
+                continue
+            if kind == "actor":
+                b.add(node, RDF.type, ACTOR_CLASS.get(t, CYBER.Actor))
+                b.add(node, CYBER.actorKind, concept)
+            elif kind == "instrument":
+                b.add(node, CYBER.instrumentType, concept)
+            elif kind == "incident":
+                b.relate(node, CYBER.threatCategory, concept, srcs)
+            else:
+                b.add(node, CYBER.sourceType, concept)
+        for col, p in (("adopted", CYBER.adopted), ("in_force", CYBER.inForce), ("ended", CYBER.ended),
+                       ("struck_down", CYBER.struckDown), ("end_date", CYBER.endDate)):
+            b.date(node, p, dates.get(col))
+        b.date(node, CYBER.occurred if kind == "incident" else DCTERMS.issued, dates.get("date"))
+        if cells.get("side"):
+            side = self.resolve(sheet, row, "side", cells["side"].lower(), ("side",))
+            if side is not None:
+                b.relate(node, CYBER.onSide, side, srcs)
+        if cells.get("issuer"):
+            issuer = self.resolve(sheet, row, "issuer", cells["issuer"], ("actor",))
+            if issuer is not None:
+                b.add(node, CYBER.issuer, issuer)
+        if cells.get("identifier"):
+            b.add(node, DCTERMS.identifier, Literal(cells["identifier"]))
+        if cells.get("url"):
+            if re.match(r"^https?://\S+$", cells["url"]):
+                b.add(node, SCHEMA.url, URIRef(cells["url"]))
+            else:
+                self.problem(sheet, row, "url", f"{cells['url']!r} is not an http(s) URL",
+                             "give the full https:// address")
+
+    def connection(self, sheet: Sheet, row: int, cells: dict[str, str]) -> None:
+        for col in ("from", "relation", "to"):
+            if not cells.get(col):
+                self.problem(sheet, row, col, f"the connection has no {col!r}")
+        if not all(cells.get(c) for c in ("from", "relation", "to")):
+            return
+        rel = RELATIONS.get(normalise_relation(cells["relation"]))
+        if rel is None:
+            self.problem(sheet, row, "relation", f"unknown relation {cells['relation']!r}",
+                         did_you_mean(normalise_relation(cells["relation"]), RELATIONS)
+                         or f"one of: {', '.join(RELATIONS)}")
+            return
+        s = self.resolve(sheet, row, "from", cells["from"], rel.from_kinds)
+        scheme = rel.to_kind.partition(":")[2]
+        o = (self.concept(sheet, row, "to", scheme, cells["to"]) if scheme
+             else self.resolve(sheet, row, "to", cells["to"], (rel.to_kind,)))
+        srcs = self.sources(sheet, row, cells)
+        conf = cells.get("confidence")
+        if conf and conf not in CONFIDENCE:
+            self.problem(sheet, row, "confidence", f"{conf!r} is not a confidence", f"one of: {', '.join(CONFIDENCE)}")
+        since = parse_date(cells["since"]) if cells.get("since") else None
+        until = parse_date(cells["until"]) if cells.get("until") else None
+        for col, d in (("since", since), ("until", until)):
+            if cells.get(col) and d is None:
+                self.problem(sheet, row, col, f"{cells[col]!r} is not a date", "write an ISO date such as 2019-05-17")
+            elif cells.get(col) and rel.name != "pursues":
+                self.problem(sheet, row, col, f"{col!r} is only used for 'pursues'")
+        if rel.name == "pursues" and since is None and not cells.get("since"):
+            self.problem(sheet, row, "since", "'pursues' needs the date the goal is pursued since",
+                         "and a source in 'sources' (the strategy that states it)")
+        if s is None or o is None:
+            return
+        self.b.relate(s, rel.predicate, o, srcs, conf, cells.get("note"))
+        if rel.name == "pursues" and since is not None:
+            self.pursuit(s, o, since, until, srcs, conf, cells.get("note"))
+
+    def pursuit(self, actor: URIRef, goal: URIRef, since: object, until: object, srcs: list[URIRef],
+                conf: str | None, note: str | None) -> None:
+        from ..records import PartialDate
+
+        assert isinstance(since, PartialDate)
+        b = self.b
+        aslug, gslug = str(actor).rsplit("/", 1)[-1], str(goal).rsplit("/", 1)[-1]
+        node = URIRef(f"{ID}pursuit/{gslug}/{aslug}/{since.text}")
+        b.record(node, [CYBER.GoalPursuit], srcs)
+        b.add(node, CYBER.pursuer, actor)
+        b.add(node, CYBER.pursuedGoal, goal)
+        b.add(node, CYBER.statedIn, srcs[0] if srcs else self.b.info.source)
+        b.date(node, CYBER.since, since)
+        if isinstance(until, PartialDate):
+            b.date(node, CYBER.until, until)
+        if conf:
+            b.add(node, CYBER.confidence, Literal(conf))
+        b.text(node, SKOS.editorialNote, note)
+
+
+def read(files: list[tuple[Path, bytes]], fmt: str) -> tuple[Sheet, Sheet | None, list[Problem]]:
+    """The two sheets of an XLSX workbook, or of a CSV pair ``[(elements), (connections)]``."""
+    problems: list[Problem] = []
+    if fmt == "xlsx":
+        path, data = files[0]
+        els, cons = read_xlsx(data, path.name, problems)
+    else:
+        els = read_csv(files[0][1], files[0][0].name, ELEMENTS, ELEMENT_COLUMNS, problems)
+        cons = read_csv(files[1][1], files[1][0].name, CONNECTIONS, CONNECTION_COLUMNS, problems) \
+            if len(files) > 1 else None
+    return els, cons, problems
+
+
+def to_graph(files: list[tuple[Path, bytes]], fmt: str, info: FileInfo, known: Known,
+             issuer: str | None = None) -> Graph:
+    """The layer graph of a workbook or CSV pair; raises :class:`DataError` listing every bad cell.
+
+    ``issuer`` (an actor id from this file or the curated record) issues the file's source node.
+    """
+    els, cons, problems = read(files, fmt)
+    if problems:
+        raise DataError(problems)
+    b = Builder(info)
+    m = _Mapper(b, known, problems)
+    m.first_pass(els)
+    for row, cells in els.rows:
+        if cells.get("id") and m.kinds.get(cells["id"]) == cells.get("kind", "").lower():
+            m.element(els, row, cells)
+    if cons is not None:
+        for row, cells in cons.rows:
+            m.connection(cons, row, cells)
+    if issuer:
+        info.issuer = m.resolve(Sheet("--issuer", info.name), 0, "", issuer, ("actor",))
+    g = b.finish(problems)
+    if problems:
+        raise DataError(problems)
+    return g

@@ -1,0 +1,281 @@
+"""STIX 2.1 bundles (JSON) -> threat actors, incidents, attributions, with their STIX ids kept.
+
+* ``threat-actor``, ``intrusion-set`` -> ``cyber:ThreatActor``; ``identity`` -> ``cyber:Actor``;
+  ``campaign`` -> ``cyber:Incident``; ``malware`` -> ``schema:SoftwareApplication``;
+  ``report`` -> ``cyber:SourceDocument`` (issuer: its ``created_by_ref`` identity).
+* ``attributed-to`` -> an instrument of type ``attribution-statement`` whose party is the identity
+  that created the relationship (or the report holding it), responding to the campaign and
+  attributing to the target; actor -> actor also gives ``cyber:partOf``. With no known creator it
+  is reported and skipped: nobody to say who attributes.
+* ``targets`` from a campaign -> ``cyber:affected``; ``uses`` -> ``dcterms:relation``.
+* Every node keeps ``dcterms:identifier "<stix id>"`` and ``owl:sameAs <urn:uuid:…>``, and an
+  object already in the graph (same STIX id, or an actor with the same label or alias) is reused.
+* Unknown object and relationship types are reported and skipped, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+
+from ..errors import DataError, Problem
+from ..namespaces import AKIND, CYBER, DCTERMS, ID, IT, OWL, RDF, RDFS, SCHEMA, SKOS, iri
+from .base import Builder, FileInfo, Known, parse_date
+
+STIX_ID = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)--([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                     r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
+KNOWN_TYPES = ("threat-actor", "intrusion-set", "identity", "campaign", "malware", "report", "relationship")
+IGNORED_QUIETLY = ("marking-definition", "extension-definition", "language-content")
+
+
+@dataclass
+class StixResult:
+    graph: Graph
+    notes: list[str] = field(default_factory=list)
+
+
+def _text(obj: dict[str, Any], key: str) -> str | None:
+    v = obj.get(key)
+    return v.strip() if isinstance(v, str) and v.strip() else None
+
+
+def _check(objects: list[Any], file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for n, obj in enumerate(objects):
+        where = f"objects[{n}]"
+        if not isinstance(obj, dict):
+            problems.append(Problem(file, None, f"{where} is not a JSON object", "each STIX object is {...}"))
+            continue
+        sid, typ = obj.get("id"), obj.get("type")
+        if not isinstance(typ, str) or not isinstance(sid, str):
+            problems.append(Problem(file, None, f"{where} has no 'type' or 'id' string",
+                                    "every STIX object has both (STIX 2.1 §3.1)"))
+            continue
+        m = STIX_ID.match(sid)
+        if not m or m[1] != typ:
+            problems.append(Problem(file, None, f"{where}: id {sid!r} is not '{typ}--<uuid>'",
+                                    "a STIX id is the object type, two hyphens and a UUID"))
+            continue
+        if sid in seen and typ != "marking-definition":
+            problems.append(Problem(file, None, f"{where}: id {sid!r} appears twice (also objects[{seen[sid]}])",
+                                    "keep one version of each object"))
+        seen[sid] = n
+        if typ not in KNOWN_TYPES:
+            continue
+        for key in ("created", "modified", "first_seen", "last_seen", "published"):
+            if key in obj and (not isinstance(obj[key], str) or parse_date(obj[key]) is None):
+                problems.append(Problem(file, None, f"{where} ({sid}): '{key}' is not a STIX timestamp: "
+                                        f"{obj[key]!r}", "write it like 2020-10-22T00:00:00.000Z"))
+        name_needed = typ not in ("relationship",)
+        if name_needed and _text(obj, "name") is None:
+            problems.append(Problem(file, None, f"{where} ({sid}): a {typ} needs a 'name'"))
+        for key in ("aliases", "object_refs", "external_references"):
+            if key in obj and not isinstance(obj[key], list):
+                problems.append(Problem(file, None, f"{where} ({sid}): '{key}' must be a list"))
+        if typ == "relationship":
+            for key in ("relationship_type", "source_ref", "target_ref"):
+                if not isinstance(obj.get(key), str):
+                    problems.append(Problem(file, None, f"{where} ({sid}): a relationship needs '{key}'"))
+    return problems
+
+
+def read_bundle(data: bytes, file: str) -> list[dict[str, Any]]:
+    """The bundle's objects, checked; raises :class:`DataError` on anything malformed."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DataError([Problem(file, getattr(exc, "lineno", None), f"not JSON: {exc}",
+                                 "a STIX 2.1 bundle is a JSON file")]) from None
+    if isinstance(doc, dict) and doc.get("type") == "bundle":
+        objects = doc.get("objects", [])
+    elif isinstance(doc, dict) and isinstance(doc.get("type"), str) and "id" in doc:
+        objects = [doc]
+    else:
+        raise DataError([Problem(file, None, "not a STIX 2.1 bundle (no \"type\": \"bundle\")",
+                                 "export a bundle from your threat-intelligence platform")])
+    if not isinstance(objects, list):
+        raise DataError([Problem(file, None, "the bundle's 'objects' must be a list")])
+    problems = _check(objects, file)
+    if problems:
+        raise DataError(problems)
+    return objects
+
+
+class _Mapper:
+    def __init__(self, b: Builder, known: Known, objects: list[dict[str, Any]]) -> None:
+        self.b, self.known = b, known
+        self.by_id = {o["id"]: o for o in objects}
+        self.nodes: dict[str, URIRef] = {}
+        self.reused: set[URIRef] = set()
+        self.notes: list[str] = []
+        self.report_of: dict[str, dict[str, Any]] = {}  # object id -> report that holds it
+        for o in objects:
+            if o["type"] == "report":
+                for ref in o.get("object_refs", []):
+                    if isinstance(ref, str):
+                        self.report_of.setdefault(ref, o)
+
+    def node(self, obj: dict[str, Any]) -> URIRef:
+        sid = obj["id"]
+        if sid in self.nodes:
+            return self.nodes[sid]
+        uuid = sid.split("--", 1)[1].lower()
+        typ = obj["type"]
+        found = self.known.identifiers.get(sid)
+        if found is None and typ in ("threat-actor", "intrusion-set", "identity"):
+            names = [_text(obj, "name")] + [a for a in obj.get("aliases", []) if isinstance(a, str)]
+            hits = {n for name in names if name for n in self.known.labels.get(name.lower(), set())}
+            if len(hits) == 1:
+                found = hits.pop()
+                self.notes.append(f"{sid} ({_text(obj, 'name')}) matched the existing actor {found}")
+        if found is not None:
+            self.reused.add(found)
+        else:
+            kind = {"campaign": "incident", "report": "source", "malware": "malware"}.get(typ, "actor")
+            found = URIRef(iri(kind, f"stix-{uuid}") if kind != "malware" else f"{ID}malware/stix-{uuid}")
+        self.nodes[sid] = found
+        return found
+
+    def sources(self, obj: dict[str, Any]) -> list[URIRef]:
+        rep = self.report_of.get(obj["id"])
+        return [self.node(rep)] if rep is not None and obj["type"] != "report" else []
+
+    def common(self, obj: dict[str, Any], node: URIRef, classes: list[URIRef]) -> None:
+        b = self.b
+        existing = node in self.reused
+        if obj["type"] == "report":
+            b.add(node, RDF.type, CYBER.SourceDocument)
+        else:
+            b.record(node, classes, self.sources(obj))
+        b.add(node, DCTERMS.identifier, Literal(obj["id"]))
+        b.add(node, OWL.sameAs, URIRef("urn:uuid:" + obj["id"].split("--", 1)[1].lower()))
+        name = _text(obj, "name")
+        b.text(node, SKOS.altLabel if existing else RDFS.label, name)
+        b.text(node, DCTERMS.description, _text(obj, "description"))
+        for alias in obj.get("aliases", []):
+            if isinstance(alias, str) and alias.strip() and alias.strip() != name:
+                b.text(node, SKOS.altLabel, alias)
+
+    def obj(self, obj: dict[str, Any]) -> None:
+        typ, b = obj["type"], self.b
+        node = self.node(obj)
+        if typ in ("threat-actor", "intrusion-set"):
+            self.common(obj, node, [CYBER.Actor, CYBER.ThreatActor])
+            b.add(node, CYBER.actorKind, AKIND["threat-actor"])
+        elif typ == "identity":
+            self.common(obj, node, [CYBER.Actor])
+        elif typ == "campaign":
+            self.common(obj, node, [CYBER.Incident])
+            start = parse_date(obj.get("first_seen") or obj.get("created") or "")
+            b.date(node, CYBER.occurred, start)
+            if obj.get("last_seen"):
+                b.date(node, CYBER.endDate, parse_date(obj["last_seen"]))
+        elif typ == "malware":
+            self.common(obj, node, [SCHEMA.SoftwareApplication])
+        elif typ == "report":
+            self.common(obj, node, [CYBER.SourceDocument])
+            b.text(node, DCTERMS.title, _text(obj, "name"), lang=None)
+            b.date(node, DCTERMS.issued, parse_date(obj.get("published") or obj.get("created") or ""))
+            urls = [r.get("url") for r in obj.get("external_references", []) if isinstance(r, dict)]
+            url = next((u for u in urls if isinstance(u, str) and re.match(r"^https?://\S+$", u)), None)
+            b.add(node, SCHEMA.url, URIRef(url) if url else URIRef("urn:uuid:" + obj["id"].split("--")[1].lower()))
+            creator = self.by_id.get(obj.get("created_by_ref", ""))
+            if creator and creator["type"] == "identity":
+                b.add(node, CYBER.issuer, self.node(creator))
+            else:
+                b.add(node, CYBER.issuer, b.author())
+                self.notes.append(f"{obj['id']}: the report names no creator identity; its issuer is the "
+                                  "file's author")
+
+    def relationship(self, rel: dict[str, Any]) -> None:
+        rtype, sid = rel["relationship_type"], rel["id"]
+        src, tgt = self.by_id.get(rel["source_ref"]), self.by_id.get(rel["target_ref"])
+        if src is None or tgt is None:
+            self.notes.append(f"{sid}: skipped, it points outside the bundle")
+            return
+        if src["type"] not in KNOWN_TYPES or tgt["type"] not in KNOWN_TYPES:
+            self.notes.append(f"{sid}: skipped '{rtype}' between {src['type']} and {tgt['type']}")
+            return
+        s, o = self.node(src), self.node(tgt)
+        srcs = self.sources(rel)
+        conf = _confidence(rel.get("confidence"))
+        actors = ("threat-actor", "intrusion-set", "identity")
+        if rtype == "attributed-to" and tgt["type"] in actors:
+            self.attribution(rel, src, tgt, s, o, srcs, conf)
+        elif rtype == "targets" and src["type"] == "campaign" and tgt["type"] == "identity":
+            self.b.relate(s, CYBER.affected, o, srcs, conf)
+        elif rtype == "uses":
+            self.b.relate(s, DCTERMS.relation, o, srcs, conf)
+        else:
+            self.notes.append(f"{sid}: skipped '{rtype}' from {src['type']} to {tgt['type']} (no mapping)")
+
+    def attribution(self, rel: dict[str, Any], src: dict[str, Any], tgt: dict[str, Any], s: URIRef,
+                    o: URIRef, srcs: list[URIRef], conf: str | None) -> None:
+        b = self.b
+        if src["type"] in ("threat-actor", "intrusion-set", "identity"):
+            b.relate(s, CYBER.partOf, o, srcs, conf)
+        rep = self.report_of.get(rel["id"])
+        creator = self.by_id.get(rel.get("created_by_ref") or (rep or {}).get("created_by_ref") or "")
+        if creator is None or creator["type"] != "identity":
+            self.notes.append(f"{rel['id']}: attribution of {_text(src, 'name')} to {_text(tgt, 'name')} has no "
+                              "creator identity, so no attribution statement was made")
+            return
+        uuid = rel["id"].split("--", 1)[1].lower()
+        inst = URIRef(iri("instrument", f"stix-{uuid}"))
+        b.record(inst, [CYBER.PolicyInstrument], srcs)
+        b.add(inst, DCTERMS.identifier, Literal(rel["id"]))
+        b.add(inst, OWL.sameAs, URIRef("urn:uuid:" + uuid))
+        b.add(inst, CYBER.instrumentType, IT["attribution-statement"])
+        b.text(inst, RDFS.label, f"{_text(creator, 'name')}: {_text(src, 'name')} attributed to {_text(tgt, 'name')}")
+        b.text(inst, DCTERMS.description, _text(rel, "description"))
+        when = (rep or {}).get("published") or rel.get("created") or ""
+        b.date(inst, CYBER.adopted, parse_date(when))
+        b.relate(inst, CYBER.party, self.node(creator), srcs, conf)
+        b.relate(inst, CYBER.attributesTo, o, srcs, conf)
+        if src["type"] == "campaign":
+            b.relate(inst, CYBER.respondsTo, s, srcs, conf)
+
+
+def _confidence(value: Any) -> str | None:
+    """STIX confidence 0-100 -> high / medium / low (STIX 2.1 appendix A, 'High/Med/Low' scale)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return "high" if value >= 70 else "medium" if value >= 30 else "low"
+
+
+def to_graph(data: bytes, info: FileInfo, known: Known) -> StixResult:
+    """The layer graph of a STIX 2.1 bundle; raises :class:`DataError` on a malformed bundle."""
+    objects = read_bundle(data, info.name)
+    b = Builder(info)
+    m = _Mapper(b, known, objects)
+    skipped: dict[str, int] = {}
+    for o in objects:
+        if o["type"] in KNOWN_TYPES and o["type"] != "relationship":
+            m.obj(o)
+        elif o["type"] not in KNOWN_TYPES:
+            skipped[o["type"]] = skipped.get(o["type"], 0) + 1
+    for o in objects:
+        if o["type"] == "relationship":
+            m.relationship(o)
+    m.notes += [f"skipped {n} {t} object(s): not mapped" for t, n in sorted(skipped.items())
+                if t not in IGNORED_QUIETLY]
+    if info.issuer is None:
+        creators = {r.get("created_by_ref") for r in objects if r["type"] == "report"} - {None}
+        if len(creators) == 1 and (c := m.by_id.get(str(next(iter(creators))))) and c["type"] == "identity":
+            info.issuer = m.node(c)
+    if info.date is None:
+        stamps = [parse_date(o.get("modified") or o.get("created") or "") for o in objects
+                  if o["type"] in KNOWN_TYPES]
+        dates = [d for d in stamps if d is not None]
+        if dates:
+            info.date = max(dates).text
+    problems: list[Problem] = []
+    g = b.finish(problems)
+    if problems:
+        raise DataError(problems)
+    return StixResult(g, m.notes)

@@ -1,0 +1,182 @@
+"""Remote queries against a real Oxigraph server: the whole catalogue, gaps, export and the quality
+checks give the same answers as the embedded store once the graph is published."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from rdflib import BNode, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from cyberkg import export, gaps, publish, queries, validate
+from cyberkg.endpoint import connect, query_kind
+from cyberkg.endpoint_http import EndpointResponseError, EndpointTimeout, Settings
+from cyberkg.errors import QueryError
+
+from endpoint_fixtures import OxigraphServer, embedded, oxigraph  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.server
+CYBER = "https://w3id.org/cyberkg/ontology#"
+
+
+@pytest.fixture(scope="module")
+def remote(oxigraph: OxigraphServer, embedded: Any) -> Any:  # noqa: F811
+    oxigraph.clear()
+    report = publish.publish(embedded, connect(oxigraph.query_url), progress=False)
+    assert report.union_default is True
+    return connect(oxigraph.query_url)
+
+
+def sample_params(ds: Any) -> dict[str, str]:
+    """Values for the required parameters without defaults, taken from the data."""
+    goal = ds.query(f"SELECT ?g WHERE {{ ?p <{CYBER}goal> ?g ; <{CYBER}pursuer> ?a }} ORDER BY ?g LIMIT 1")
+    incident = ds.query(f"SELECT ?x WHERE {{ ?i <{CYBER}respondsTo> ?x }} ORDER BY ?x LIMIT 1")
+    out = {}
+    for name, result in (("goal", goal), ("incident", incident)):
+        rows = list(result)
+        assert rows, f"the record has no {name} to use as a parameter"
+        out[name] = str(rows[0][0])
+    return out
+
+
+def comparable(rows: queries.Rows) -> list[tuple[Any, ...]]:
+    """Rows as tuples; blank nodes (labels differ between stores) replaced by a marker."""
+    return [tuple("_:b" if isinstance(r.get(v), BNode) else r.get(v) for v in rows.vars) for r in rows.rows]
+
+
+def order_keys(text: str) -> list[str]:
+    m = re.search(r"(?is)ORDER\s+BY\s+(.*?)(?:LIMIT|OFFSET|$)", re.sub(r"(?m)#.*$", "", text))
+    return re.findall(r"\?(\w+)", m.group(1)) if m else []
+
+
+def test_whole_catalogue_same_rows_both_ways(remote: Any, embedded: Any) -> None:  # noqa: F811
+    params = sample_params(embedded)
+    catalogue = queries.catalogue()
+    assert len(catalogue) >= 20
+    total = 0
+    for q in catalogue:
+        given = {k: v for k, v in params.items() if k in q.params and q.params[k].default is None}
+        here = queries.run(q, embedded, given)
+        there = queries.run(q, remote, given)
+        assert there.vars == here.vars, q.name
+        if order_keys(q.text) and not q.name.startswith("checks/"):
+            assert comparable(there) == comparable(here), q.name  # ORDER BY: order included
+        else:
+            assert sorted(map(repr, comparable(there))) == sorted(map(repr, comparable(here))), q.name
+        total += len(here.rows)
+    assert total > 100  # the comparison is not vacuous
+
+
+@pytest.mark.parametrize("as_of", ["2020-11-26", dt.date.today().isoformat()])
+@pytest.mark.parametrize("count_dialogues", [False, True])
+def test_gaps_same_as_embedded(remote: Any, embedded: Any, as_of: str, count_dialogues: bool) -> None:  # noqa: F811
+    here = gaps.find_gaps(embedded, as_of, ["EU", "US"], count_dialogues)
+    there = gaps.find_gaps(remote, as_of, ["EU", "US"], count_dialogues)
+    assert there.to_json() == here.to_json()
+    assert there.coverage == here.coverage
+    assert here.coverage["sources"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["nt", "trig", "turtle"])
+def test_export_same_bytes(remote: Any, embedded: Any, fmt: str) -> None:  # noqa: F811
+    assert export.serialize(remote, fmt, "all", derived=True) == export.serialize(embedded, fmt, "all", derived=True)
+
+
+def test_quality_checks_and_data_graph_same(remote: Any, embedded: Any) -> None:  # noqa: F811
+    assert validate.run_checks(remote) == validate.run_checks(embedded)
+    assert isomorphic(validate.data_graph(remote), validate.data_graph(embedded))
+
+
+def test_named_graphs_published(remote: Any, embedded: Any) -> None:  # noqa: F811
+    names = [str(r[0]) for r in remote.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")]
+    assert names == publish.graph_names(embedded)
+    assert {"https://w3id.org/cyberkg/graph/curated", "https://w3id.org/cyberkg/graph/ontology",
+            "https://w3id.org/cyberkg/graph/vocab", "https://w3id.org/cyberkg/graph/derived"} <= set(names)
+    blank = embedded.query("ASK { GRAPH <https://w3id.org/cyberkg/graph/curated> { ?s ?p ?o "
+                           "FILTER(isBlank(?s) || isBlank(?o)) } }")
+    assert blank.askAnswer is False  # the curated graph has no blank nodes: re-publishing is exact
+
+
+def graph_on(remote: Any, name: str) -> Graph:
+    return remote.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}").graph
+
+
+@pytest.mark.parametrize("method", ["put", "update"])
+def test_republish_is_idempotent(oxigraph: OxigraphServer, embedded: Any, method: str) -> None:  # noqa: F811
+    target = connect(oxigraph.query_url)
+    first = publish.publish(embedded, target, method=method, chunk_size=3000, progress=False)
+    before = {g: graph_on(target, g) for g in publish.graph_names(embedded)}
+    second = publish.publish(embedded, connect(oxigraph.query_url), method=method, chunk_size=3000, progress=False)
+    assert [g.triples for g in second.graphs] == [g.triples for g in first.graphs]
+    assert {g.method for g in second.graphs} == {method}
+    for name, g in before.items():
+        after = graph_on(target, name)
+        assert len(after) == len(g) == len(embedded.graph(URIRef(name)))
+        assert set(after) == set(g)
+    leftovers = target.query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), '/graph/staging')) }")
+    assert leftovers.askAnswer is False
+
+
+def test_blank_nodes_survive_chunked_update(oxigraph: OxigraphServer) -> None:
+    from cyberkg import store
+
+    src = Graph()
+    src.parse(data="""@prefix ex: <http://example.org/> .
+        ex:a ex:p [ ex:q [ ex:r "deep" ] ] . ex:b ex:list ( ex:x ex:y ex:z ) .
+        """ + "".join(f"ex:s{i} ex:p {i} .\n" for i in range(50)), format="turtle")
+    ds = store.new_dataset("oxigraph")
+    name = "http://example.org/graph/bnodes"
+    store.add_graph(ds, URIRef(name), src)
+    target = connect(oxigraph.query_url)
+    for _ in range(2):
+        publish.publish(ds, target, method="update", chunk_size=7, progress=False)
+        assert isomorphic(graph_on(target, name), src)
+
+
+def test_query_timeout_on_the_server(tmp_path: Any, embedded: Any) -> None:  # noqa: F811
+    server = OxigraphServer(tmp_path / "db", timeout_s=1)
+    try:
+        publish.publish(embedded, connect(server.query_url), graphs=["https://w3id.org/cyberkg/graph/curated"],
+                        progress=False)
+        slow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } "
+        with pytest.raises((EndpointResponseError, EndpointTimeout)) as info:
+            connect(server.query_url, settings=Settings(timeout=120, retries=0)).query(slow)
+        assert "timeout" in str(info.value).lower()
+    finally:
+        server.stop()
+
+
+def test_client_timeout_on_a_real_server(tmp_path: Any, embedded: Any) -> None:  # noqa: F811
+    server = OxigraphServer(tmp_path / "db")
+    try:
+        publish.publish(embedded, connect(server.query_url), graphs=["https://w3id.org/cyberkg/graph/curated"],
+                        progress=False)
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        with pytest.raises(EndpointTimeout, match="CYBERKG_ENDPOINT_TIMEOUT"):
+            connect(server.query_url, settings=Settings(timeout=0.5, retries=0)).query(slow)
+    finally:
+        server.stop()
+
+
+def test_store_without_union_default_graph(tmp_path: Any, embedded: Any) -> None:  # noqa: F811
+    server = OxigraphServer(tmp_path / "db", union=False)
+    try:
+        report = publish.publish(embedded, connect(server.query_url), progress=False)
+        assert report.union_default is False
+        assert "not the union" in report.summary()
+        assert gaps.coverage(connect(server.query_url))["sources"] == 0  # what a user would otherwise see
+        explicit = connect(server.query_url, default_graphs=publish.graph_names(embedded))
+        assert gaps.find_gaps(explicit).to_json() == gaps.find_gaps(embedded).to_json()
+        assert export.serialize(explicit, "nt") == export.serialize(embedded, "nt")
+    finally:
+        server.stop()
+
+
+def test_query_kind_reads_past_comments_and_prefixes() -> None:
+    assert query_kind("#+ summary: x\nPREFIX a: <http://a/>\n# SELECT\nCONSTRUCT { ?s ?p ?o } WHERE {}") == "CONSTRUCT"
+    assert query_kind("prefix : <http://a#> ask {}") == "ASK"
+    with pytest.raises(QueryError):
+        query_kind("INSERT DATA { <a> <b> <c> }")
