@@ -57,6 +57,9 @@ def plant(g: _Gen) -> None:
     instrument(goal("covered-year-precision", "covered", shared()), joint(), adopted="2020", ended="2020-12")
     instrument(goal("covered-starts-on-the-date", "covered", shared()), joint(), adopted="2020-11-26")
     instrument(goal("covered-in-force-before", "covered", shared()), joint(), adopted="2019-05", in_force="2020-02-01")
+    broad = goal("covered-through-narrower-goal", "covered", shared())  # served via a narrower goal
+    instrument(goal("one-side-narrower-of-covered", "one-side", [g.pursuit(joint("eu")[0], D(2014, 1, 1))], broad),
+               joint())
 
     single = goal("gap-single-side-only", "gap", shared(us_until="2023-01-01"))
     instrument(single, joint("eu"), "legislation")

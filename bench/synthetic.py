@@ -13,10 +13,11 @@ Every goal gets a *role* on purpose, so the answer of the headline gap query (EU
 2020-11-26) is known by construction, not by re-implementing the query:
 
 * ``covered``: both sides pursue it and a joint (EU+US parties), non-dialogue instrument
-  addressing it is in force on the date;
-* ``gap``: both sides pursue it and nothing joint is in force — only single-side instruments,
-  EU+UK or US+UK ones, joint ones that ended, were struck down, are adopted later or enter into
-  force later, or (for the ``dialogue_only`` subset) a joint dialogue or forum;
+  addressing it is in force on the date (it then also serves every broader goal);
+* ``gap``: both sides pursue it and nothing joint is in force for it or any narrower goal — only
+  single-side instruments, EU+UK or US+UK ones, joint ones that ended, were struck down, are
+  adopted later or enter into force later, or (for the ``dialogue_only`` subset) a joint
+  dialogue or forum. Below a gap goal no goal gets a joint instrument in force;
 * ``one-side``: only one side (maybe with the third) pursues it; anything may address it;
 * ``lapsed``: one side's pursuit ended before the date or starts after it.
 
@@ -52,7 +53,7 @@ SOURCE_TYPES = ["legal-act", "treaty", "executive-order", "strategy", "council-c
                 "joint-statement", "official-report", "official-webpage"]
 KINDS = ["institution", "agency", "office"]
 # Measured: curated triples ~= A + B * goals (see calibrate()); used to reach a target size.
-A_TRIPLES, B_TRIPLES = 540.0, 391.0
+A_TRIPLES, B_TRIPLES = 2_220.0, 393.0
 STATES_NOT_IN_FORCE = ("ended", "struck", "future", "pending")
 
 
@@ -63,6 +64,7 @@ class Synthetic:
     catalog: Catalog
     roles: dict[str, str] = field(default_factory=dict)  # goal slug -> role
     dialogue_only: set[str] = field(default_factory=set)
+    parents: dict[str, str | None] = field(default_factory=dict)
 
     def graph(self) -> Graph:
         from cyberkg.mapping import map_catalog
@@ -71,8 +73,13 @@ class Synthetic:
 
     def expected_gaps(self, count_dialogues: bool = False) -> set[str]:
         """Goal IRIs the gap query must return for EU vs US on :data:`AS_OF`."""
-        return {iri("goal", g) for g, role in self.roles.items()
-                if role == "gap" and not (count_dialogues and g in self.dialogue_only)}
+        served_by_dialogue: set[str] = set()  # a dialogue serves its goal and every broader one
+        for g in self.dialogue_only if count_dialogues else ():
+            cur: str | None = g
+            while cur is not None:
+                served_by_dialogue.add(cur)
+                cur = self.parents.get(cur)
+        return {iri("goal", g) for g, role in self.roles.items() if role == "gap" and g not in served_by_dialogue}
 
     def goals(self, role: str, planted: bool | None = None) -> set[str]:
         return {iri("goal", g) for g, r in self.roles.items()
@@ -95,6 +102,7 @@ class _Gen:
         self.incidents: list[str] = []
         self.roles: dict[str, str] = {}
         self.dialogue_only: set[str] = set()
+        self.parents: dict[str, str | None] = {}
         self.count = 0
 
     # --- small helpers -----------------------------------------------------------------------
@@ -181,6 +189,7 @@ class _Gen:
 
     def goal(self, gid: str, role: str, broader: str | None, pursuits: list[dict[str, Any]]) -> None:
         self.roles[gid] = role
+        self.parents[gid] = broader
         self.add("goal", gid, label=f"Goal {gid}", broader=Ref(broader, 0) if broader else None,
                  pursued_by=pursuits, sources=[self.src()] if self.rng.random() < 0.3 else None)
 
@@ -234,7 +243,7 @@ class _Gen:
         return out
 
     def background_instrument(self, goal: str, gap: bool, safe_extra: list[str], any_extra: list[str]) -> None:
-        """One instrument for ``goal``; for a gap goal, never a joint one in force on AS_OF."""
+        """One instrument for ``goal``; for a gap goal (or one below it), never a joint one in force."""
         roll = self.rng.random()
         if roll < 0.65:
             pattern, itype = self.rng.choice(["eu", "us", "uk"]), self.rng.choice(SINGLE_TYPES)
@@ -263,6 +272,7 @@ def generate(target: int = 10_000, seed: int = 7) -> Synthetic:
     g.make_sources()
     plant(g)
     depth: dict[str, int] = {}
+    nocover: dict[str, bool] = {}  # a gap goal or below one: no joint instrument in force may serve it
     background: list[str] = []
     for k in range(n_goals):
         gid = f"goal-{k}"
@@ -270,7 +280,9 @@ def generate(target: int = 10_000, seed: int = 7) -> Synthetic:
         if parent is not None and depth[parent] >= 4:
             parent = None
         depth[gid] = 0 if parent is None else depth[parent] + 1
-        role = g.rng.choices(["covered", "gap", "one-side", "lapsed"], [40, 15, 30, 15])[0]
+        below_gap = parent is not None and nocover[parent]
+        role = g.rng.choices(["covered", "gap", "one-side", "lapsed"], [0 if below_gap else 40, 15, 30, 15])[0]
+        nocover[gid] = below_gap or role == "gap"
         if role in ("covered", "gap"):
             pursuits = g.shared_pursuits()
         elif role == "one-side":
@@ -286,7 +298,7 @@ def generate(target: int = 10_000, seed: int = 7) -> Synthetic:
             pursuits = [g.pursuit(g.pursuers(first, 1)[0], g.day(*EARLY)), late]
         g.goal(gid, role, parent, pursuits)
         background.append(gid)
-    safe = [x for x in background if g.roles[x] != "gap"]
+    safe = [x for x in background if not nocover[x]]
     for gid in background:
         role = g.roles[gid]
         if role == "covered":
@@ -295,14 +307,14 @@ def generate(target: int = 10_000, seed: int = 7) -> Synthetic:
             g.dialogue_only.add(gid)
             g.instrument([gid], g.parties("eu+us"), "active", "dialogue-forum")
         for _ in range(g.rng.randint(4, 14)):
-            g.background_instrument(gid, role == "gap", safe, background)
+            g.background_instrument(gid, nocover[gid], safe, background)
     for k in range(2 + n_goals // 15):
         goals = sorted(set(g.rng.sample(background, 2)))
         positions = [{"_line": 0, "side": Ref(s, 0), "summary": f"The {s.upper()} position {k}.", "sources": g.srcs()}
                      for s in ("eu", "us")]
         g.add("divergence", f"divergence-{k}", label=f"Divergence {k}", goals=[Ref(x, 0) for x in goals],
               since=pdate(g.day(*EARLY)), positions=positions, sources=g.srcs())
-    return Synthetic(seed, target, g.cat, g.roles, g.dialogue_only)
+    return Synthetic(seed, target, g.cat, g.roles, g.dialogue_only, g.parents)
 
 
 def calibrate(goal_counts: tuple[int, ...] = (100, 1000), seed: int = 7) -> tuple[float, float]:

@@ -32,8 +32,10 @@ def remote(oxigraph: OxigraphServer, embedded: Any) -> Any:  # noqa: F811
 
 def sample_params(ds: Any) -> dict[str, str]:
     """Values for the required parameters without defaults, taken from the data."""
-    goal = ds.query(f"SELECT ?g WHERE {{ ?p <{CYBER}goal> ?g ; <{CYBER}pursuer> ?a }} ORDER BY ?g LIMIT 1")
-    incident = ds.query(f"SELECT ?x WHERE {{ ?i <{CYBER}respondsTo> ?x }} ORDER BY ?x LIMIT 1")
+    goal = ds.query(f"SELECT ?g WHERE {{ ?p <{CYBER}pursuedGoal> ?g }} GROUP BY ?g "
+                    "ORDER BY DESC(COUNT(?p)) ?g LIMIT 1")
+    incident = ds.query(f"SELECT ?x WHERE {{ ?i <{CYBER}respondsTo> ?x }} GROUP BY ?x "
+                        "ORDER BY DESC(COUNT(?i)) ?x LIMIT 1")
     out = {}
     for name, result in (("goal", goal), ("incident", incident)):
         rows = list(result)

@@ -169,16 +169,27 @@ def gaps(as_of: str, sides: str, count_dialogues: bool, fmt: str, endpoint: str 
 
 @main.command()
 @click.option("--format", "fmt", default="turtle", show_default=True,
-              type=click.Choice(["turtle", "trig", "nt", "jsonld"]), help="RDF format.")
+              type=click.Choice(["turtle", "trig", "nt", "jsonld", "csv-sheets", "graphml", "gexf"]),
+              help="RDF format; or csv-sheets (a folder with elements.csv + connections.csv), graphml, gexf.")
 @click.option("--part", default="all", show_default=True, type=click.Choice(["all", "data", "ontology"]),
               help="Data and ontology together, or either alone.")
 @click.option("--derived", is_flag=True, help="Include the build-time derived triples.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (else stdout).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="File to write (a folder for csv-sheets), else stdout.")
 @endpoint_option
 def export(fmt: str, part: str, derived: bool, output: Path | None, endpoint: str | None) -> None:
     """Export the graph for other RDF tools; the same input gives byte-identical output."""
     from .export import serialize, write_atomic
 
+    if fmt in ("csv-sheets", "graphml", "gexf"):  # analysts' shapes: cyberkg.sheets_export
+        from .sheets_export import export as export_sheets
+
+        sheet_data, written = export_sheets(open_source(endpoint), fmt, output)
+        if sheet_data is not None and output is None:
+            sys.stdout.buffer.write(sheet_data)
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
+        return
     data = serialize(open_source(endpoint), fmt, part, derived)
     if output is None:
         sys.stdout.buffer.write(data)

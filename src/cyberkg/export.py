@@ -12,7 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import XSD
 
 from .namespaces import G_DERIVED, G_ONTOLOGY, PREFIXES
 
@@ -32,6 +33,13 @@ def _graph_filter(part: str, derived: bool) -> str:
     return " && ".join(conds) or "true"
 
 
+def canonical(term: Any) -> Any:
+    """RDF 1.1 simple literals: ``"x"^^xsd:string`` is written as ``"x"`` whichever store it came from."""
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        return Literal(str(term))
+    return term
+
+
 def collect(ds: Any, part: str = "all", derived: bool = False) -> Graph:
     """The triples of the chosen part, as one in-memory graph."""
     if part not in PARTS:
@@ -40,7 +48,7 @@ def collect(ds: Any, part: str = "all", derived: bool = False) -> Graph:
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
-    g += result.graph
+    g += ((s, p, canonical(o)) for s, p, o in result.graph)
     return g
 
 
@@ -50,7 +58,7 @@ def collect_dataset(ds: Any, part: str = "all", derived: bool = False) -> Datase
     for prefix, ns in PREFIXES.items():
         out.bind(prefix, ns)
     for s, p, o, g in rows:
-        out.graph(URIRef(str(g))).add((s, p, o))
+        out.graph(URIRef(str(g))).add((s, p, canonical(o)))
     return out
 
 

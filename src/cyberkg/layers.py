@@ -119,11 +119,20 @@ def open_writable(build_dir: Path | None = None) -> Dataset:
 
 
 def close(ds: Dataset) -> None:
+    """Flush a writable store; the caller drops its last reference right after."""
     from .store import _ox_store
 
     inner = _ox_store(ds)
     if inner is not None:
         inner.flush()
+        del inner
+
+
+def release() -> None:
+    """Let the Oxigraph lock go: rdflib datasets hold reference cycles, so collect them now."""
+    import gc
+
+    gc.collect()
 
 
 def put(ds: Dataset, info: LayerInfo, g: Graph, build_dir: Path | None = None) -> dict[str, int]:

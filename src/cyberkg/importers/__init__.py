@@ -1,0 +1,205 @@
+"""Bring your own data: spreadsheets, STIX 2.1 bundles and RDF files into named, removable layers.
+
+:func:`import_files` detects each file's format, maps it to a layer graph with the file as the
+source of every fact, checks the result against the SHACL shapes together with what the graph
+already holds, and only when every file is clean writes the layers and re-runs the derivations.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, URIRef
+
+from ..errors import DataError, Problem
+from ..layers import LayerError, LayerInfo, canonical_nt, check_name, layers_dir, read_index, slug
+from ..namespaces import G_DERIVED, G_ONTOLOGY, LAYER, iri
+from ..records import did_you_mean
+from .base import FileInfo, Known, sha256
+
+FORMATS = ("csv", "xlsx", "stix", "turtle", "trig", "nt", "nq", "jsonld", "rdfxml")
+EXTENSIONS = {
+    ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".ttl": "turtle", ".turtle": "turtle",
+    ".trig": "trig", ".nt": "nt", ".ntriples": "nt", ".nq": "nq", ".nquads": "nq", ".jsonld": "jsonld",
+    ".json-ld": "jsonld", ".rdf": "rdfxml", ".owl": "rdfxml", ".xml": "rdfxml",
+}
+
+
+@dataclass
+class Unit:
+    """One import: a file (or a CSV pair) going into one layer."""
+
+    layer: str
+    fmt: str
+    files: list[Path]
+
+
+@dataclass
+class Outcome:
+    layer: str
+    file: str
+    format: str
+    triples: int
+    sha256: str
+    status: str  # added | replaced | unchanged
+    notes: list[str] = field(default_factory=list)
+
+
+def detect_format(path: Path, data: bytes) -> str:
+    """The format of ``path`` from its content first (zip, JSON), then its extension."""
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    ext = path.suffix.lower()
+    if ext == ".json" or (ext not in EXTENSIONS and data.lstrip()[:1] in (b"{", b"[")):
+        try:
+            doc = json.loads(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            doc = None
+        if isinstance(doc, dict) and (doc.get("type") == "bundle" or "spec_version" in doc):
+            return "stix"
+        if isinstance(doc, dict | list) and "@" in data.decode("utf-8", "replace")[:20000]:
+            return "jsonld"
+        if ext == ".json":
+            return "stix"  # the STIX reader explains what is wrong with it
+    if ext in EXTENSIONS:
+        return EXTENSIONS[ext]
+    raise DataError([Problem(path.name, None, f"cannot tell the format of {path.name!r}",
+                             f"pass --format, one of: {', '.join(FORMATS)}")])
+
+
+def plan(files: list[Path], fmt: str | None = None, layer: str | None = None) -> list[Unit]:
+    """Group the files into imports (a CSV elements/connections pair is one) and name their layers."""
+    from .sheets import csv_pair
+
+    units: list[Unit] = []
+    seen: set[Path] = set()
+    for path in files:
+        if not path.is_file():
+            raise DataError([Problem(str(path), None, "no such file", "check the path")])
+        data = path.read_bytes()
+        f = fmt or detect_format(path, data)
+        if f not in FORMATS:
+            raise DataError([Problem(path.name, None, f"unknown format {f!r}", f"one of: {', '.join(FORMATS)}")])
+        if f == "csv":
+            els, cons, name = csv_pair(path)
+            if els.resolve() in seen:
+                continue
+            if not els.is_file():
+                raise DataError([Problem(path.name, None, f"the elements sheet {els.name!r} is missing",
+                                         "a CSV import needs an elements file (and optionally a connections file)")])
+            seen.add(els.resolve())
+            units.append(Unit(slug(name), f, [els] + ([cons] if cons else [])))
+        else:
+            units.append(Unit(slug(path.stem), f, [path]))
+    if layer is not None:
+        if len(units) != 1:
+            raise LayerError(f"--layer names one layer, but {len(units)} imports were given; import them one by one")
+        units[0].layer = layer
+    names = [u.layer for u in units]
+    for u in units:
+        check_name(u.layer)
+        if names.count(u.layer) > 1:
+            raise LayerError(f"two files would go into layer {u.layer!r}; import them one by one with --layer")
+    return units
+
+
+def base_graph(ds: Any, without: list[str]) -> Graph:
+    """The data graphs of ``ds`` (curated, vocabularies, other layers) minus the layers ``without``."""
+    skip = [G_ONTOLOGY, G_DERIVED] + [LAYER[n] for n in without]
+    cond = " && ".join(f"?g != <{g}>" for g in skip)
+    g = Graph()
+    g += ds.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({cond}) }}").graph
+    return g
+
+
+def _issuer(text: str | None, known: Known, file: str) -> URIRef | None:
+    if not text:
+        return None
+    if text.startswith(("http://", "https://")):
+        return URIRef(text)
+    if known.has("actor", text):
+        return URIRef(iri("actor", text))
+    raise DataError([Problem(file, None, f"--issuer {text!r} is not a known actor",
+                             did_you_mean(text, known.records.get("actor", set())) or "give a curated actor id")])
+
+
+def to_graph(unit: Unit, base: Graph, issuer: str | None = None, date: str | None = None,
+             url: str | None = None) -> tuple[Graph, FileInfo, list[str]]:
+    """The layer graph of one import, checked against the shapes with ``base``; nothing is written."""
+    from . import rdf, sheets, stix
+
+    blobs = [(p, p.read_bytes()) for p in unit.files]
+    digest = sha256(b"\0".join(d for _, d in blobs))
+    info = FileInfo(unit.layer, unit.files[0].name, unit.fmt, digest, url=url, date=date)
+    known = Known.from_graph(base)
+    notes: list[str] = []
+    if unit.fmt in ("csv", "xlsx"):
+        g = sheets.to_graph(blobs, unit.fmt, info, known, issuer)
+    elif unit.fmt == "stix":
+        info.issuer = _issuer(issuer, known, info.name)
+        result = stix.to_graph(blobs[0][1], info, known)
+        g, notes = result.graph, result.notes
+    else:
+        info.issuer = _issuer(issuer, known, info.name)
+        g = rdf.to_graph(blobs[0][1], unit.fmt, info)
+    check_shapes(g, base, info.name)
+    return g, info, notes
+
+
+def check_shapes(layer: Graph, base: Graph, file: str) -> None:
+    """Reject the layer when SHACL finds a violation on any node it touches."""
+    from ..store import ontology_graph
+    from ..validate import run_shacl
+
+    touched = {str(s) for s in layer.subjects()}
+    data = Graph()
+    data += base
+    data += layer
+    bad = [f for f in run_shacl(data, ontology_graph()) if f.severity == "Violation" and f.focus in touched]
+    if bad:
+        raise DataError([Problem(file, None, f"SHACL violation on {f.focus}: {f.message}",
+                                 f"path {f.path}" if f.path else "") for f in bad])
+
+
+def import_files(files: list[Path], fmt: str | None = None, layer: str | None = None, replace: bool = False,
+                 issuer: str | None = None, date: str | None = None, url: str | None = None,
+                 ds: Any = None, build_dir: Path | None = None) -> list[Outcome]:
+    """Import ``files``: all are mapped and validated first; only then are the layers written."""
+    from .. import layers
+
+    units = plan(files, fmt, layer)
+    index = read_index(build_dir)
+    own = ds is None
+    if own:
+        ds = layers.open_writable(build_dir)
+    try:
+        base = base_graph(ds, [u.layer for u in units])
+        ready: list[tuple[Unit, Graph, FileInfo, list[str], str]] = []
+        for u in units:
+            g, info, notes = to_graph(u, base, issuer, date, url)
+            old = index.get(u.layer)
+            saved = layers_dir(build_dir) / f"{u.layer}.nt"
+            if old is not None and saved.is_file() and saved.read_bytes() == canonical_nt(g):
+                status = "unchanged"
+            elif old is not None and not replace:
+                raise LayerError(f"layer {u.layer!r} already holds {old.file} (a different version); "
+                                 "pass --replace to reload it, or --layer NAME to import it beside")
+            else:
+                status = "replaced" if old is not None else "added"
+            ready.append((u, g, info, notes, status))
+            base += g
+        out = []
+        for u, g, info, notes, status in ready:
+            shown = " + ".join(str(p) for p in u.files)
+            if status != "unchanged":
+                layers.put(ds, LayerInfo(u.layer, shown, u.fmt, len(g), info.sha256), g, build_dir)
+            out.append(Outcome(u.layer, shown, u.fmt, len(g), info.sha256, status, notes))
+        return out
+    finally:
+        if own:
+            layers.close(ds)
+            del ds
+            layers.release()
