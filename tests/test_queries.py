@@ -133,3 +133,11 @@ def test_find_by_short_name_and_unknown_name() -> None:
     assert queries.find("shared-goals-without-joint-instrument").name == "gaps/shared-goals-without-joint-instrument"
     with pytest.raises(QueryError, match="Did you mean"):
         queries.find("shared-goals-without-joint-instrumnt")
+
+
+def test_catalogue_readme_is_generated_from_headers() -> None:
+    from conftest import ROOT
+
+    from cyberkg.catalogue_doc import render
+
+    assert (ROOT / "queries" / "README.md").read_text() == render(), "run: python -m cyberkg.catalogue_doc"

@@ -123,7 +123,10 @@ def _defaults(raw: Any, shown: str, line: int) -> dict[str, str]:
         if not isinstance(item, dict):
             raise QueryError(f"{shown}:{line}: '#+ defaults:' must be a list of 'name: value' items")
         for k, v in item.items():
-            out[str(k)] = v.isoformat() if isinstance(v, dt.date) else str(v)
+            if isinstance(v, bool):
+                out[str(k)] = "true" if v else "false"
+            else:
+                out[str(k)] = v.isoformat() if isinstance(v, dt.date) else str(v)
     return out
 
 

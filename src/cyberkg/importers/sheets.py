@@ -140,6 +140,10 @@ def read_csv(data: bytes, file: str, name: str, allowed: tuple[str, ...], proble
     return _table(name, file, raw, problems, allowed)
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 class _Mapper:
     def __init__(self, b: Builder, known: Known, problems: list[Problem]) -> None:
         self.b = b
@@ -159,7 +163,7 @@ class _Mapper:
         for k in wanted:
             if self.known.has(k, rid):
                 return URIRef(iri(k, rid))
-        elsewhere = sorted({self.kinds.get(rid, "")} | {k for k in KINDS + ("side",) if self.known.has(k, rid)}
+        elsewhere = sorted(({self.kinds.get(rid, "")} | {k for k in (*KINDS, "side") if self.known.has(k, rid)})
                            - {""})
         pool = {i for i, k in self.kinds.items() if k in wanted}
         for k in wanted:
@@ -204,7 +208,7 @@ class _Mapper:
                 self.problem(sheet, row, "id", f"id {rid!r} is used twice", "give each element its own id")
                 continue
             if self.known.has(kind, rid):
-                self.problem(sheet, row, "id", f"{rid!r} is already a curated {kind}",
+                self.problem(sheet, row, "id", f"{rid!r} is already {_a(kind)} in the graph (curated or another layer)",
                              "refer to it in the connections sheet without redefining it, or pick another id")
                 continue
             self.kinds[rid] = kind
@@ -214,10 +218,10 @@ class _Mapper:
         node = URIRef(iri(kind, rid))
         for col in REQUIRED[kind]:
             if not cells.get(col):
-                self.problem(sheet, row, col, f"a {kind} needs a {col!r}")
+                self.problem(sheet, row, col, f"{_a(kind)} needs a {col!r}")
         for col, kinds in ONLY_FOR.items():
             if cells.get(col) and kind not in kinds:
-                self.problem(sheet, row, col, f"{col!r} is not used for a {kind}", f"only for: {', '.join(kinds)}")
+                self.problem(sheet, row, col, f"{col!r} is not used for {_a(kind)}", f"only for: {', '.join(kinds)}")
         srcs = self.sources(sheet, row, cells)
         b = self.b
         dates = {}
@@ -262,7 +266,7 @@ class _Mapper:
             concept = self.concept(sheet, row, "type", scheme, t) if scheme else None
             if concept is None:
                 if scheme is None:
-                    self.problem(sheet, row, "type", f"a {kind} has no type", "leave the cell empty")
+                    self.problem(sheet, row, "type", f"{_a(kind)} has no type", "leave the cell empty")
                 continue
             if kind == "actor":
                 b.add(node, RDF.type, ACTOR_CLASS.get(t, CYBER.Actor))

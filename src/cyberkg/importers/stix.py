@@ -181,7 +181,10 @@ class _Mapper:
             self.common(obj, node, [CYBER.SourceDocument])
             b.text(node, DCTERMS.title, _text(obj, "name"), lang=None)
             b.date(node, DCTERMS.issued, parse_date(obj.get("published") or obj.get("created") or ""))
-            urls = [r.get("url") for r in obj.get("external_references", []) if isinstance(r, dict)]
+            refs = [r for r in obj.get("external_references", []) if isinstance(r, dict)]
+            for ext in sorted({str(r["external_id"]) for r in refs if r.get("external_id")}):
+                b.add(node, DCTERMS.identifier, Literal(ext))
+            urls = [r.get("url") for r in refs]
             url = next((u for u in urls if isinstance(u, str) and re.match(r"^https?://\S+$", u)), None)
             b.add(node, SCHEMA.url, URIRef(url) if url else URIRef("urn:uuid:" + obj["id"].split("--")[1].lower()))
             creator = self.by_id.get(obj.get("created_by_ref", ""))
