@@ -135,8 +135,15 @@ def catalogue(folder: Path | None = None) -> list[CatalogQuery]:
     folder = folder or paths.queries_dir()
     out = []
     for f in sorted(folder.rglob("*.rq")):
-        out.append(parse_query(f, f.relative_to(folder).with_suffix("").as_posix()))
+        st = f.stat()
+        key = (str(f), st.st_mtime_ns, st.st_size)
+        if key not in _PARSED:
+            _PARSED[key] = parse_query(f, f.relative_to(folder).with_suffix("").as_posix())
+        out.append(_PARSED[key])
     return out
+
+
+_PARSED: dict[tuple[str, int, int], CatalogQuery] = {}  # parsed files, keyed by path, mtime and size
 
 
 def find(ref: str, folder: Path | None = None) -> CatalogQuery:
