@@ -80,7 +80,7 @@ def test_json_shape(tiny_ds) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_unknown_side_and_bad_date_are_clear_errors(tiny_ds) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(QueryError, match="unknown side 'UK'.*EU, US"):
+    with pytest.raises(QueryError, match=r"unknown side 'UK'.*EU, US"):
         find_gaps(tiny_ds, "2020-11-26", ("EU", "UK"))
     with pytest.raises(QueryError, match="not a date"):
         find_gaps(tiny_ds, "26/11/2020")

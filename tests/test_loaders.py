@@ -120,8 +120,10 @@ def test_low_confidence_needs_a_note(tiny_home: Path) -> None:
 
 def test_end_before_start_and_struck_down_without_judgment(tiny_home: Path) -> None:
     write(tiny_home, """instruments:
-  - {id: w, label: W, type: agreement, parties: [council], adopted: 2020-01-01, ended: 2019-01-01, sources: [eu-strategy]}
-  - {id: v, label: V, type: agreement, parties: [council], adopted: 2020-01-01, struck_down: 2021-01-01, sources: [eu-strategy]}
+  - {id: w, label: W, type: agreement, parties: [council], adopted: 2020-01-01, ended: 2019-01-01,
+     sources: [eu-strategy]}
+  - {id: v, label: V, type: agreement, parties: [council], adopted: 2020-01-01, struck_down: 2021-01-01,
+     sources: [eu-strategy]}
 """)
     msgs = problems(tiny_home)
     assert any("'ended' 2019-01-01 is before it took effect" in m for m in msgs)

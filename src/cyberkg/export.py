@@ -44,7 +44,8 @@ def collect(ds: Any, part: str = "all", derived: bool = False) -> Graph:
     """The triples of the chosen part, as one in-memory graph."""
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
-    result = ds.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({_graph_filter(part, derived)}) }}")
+    keep = _graph_filter(part, derived)
+    result = ds.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({keep}) }}")
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
@@ -57,7 +58,7 @@ def collect_dataset(ds: Any, part: str = "all", derived: bool = False) -> Datase
     out = Dataset()
     for prefix, ns in PREFIXES.items():
         out.bind(prefix, ns)
-    for s, p, o, g in rows:
+    for s, p, o, g in sorted(rows, key=lambda r: str(r[3])):  # graph order independent of the engine
         out.graph(URIRef(str(g))).add((s, p, canonical(o)))
     return out
 

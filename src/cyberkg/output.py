@@ -68,8 +68,11 @@ def render(columns: Sequence[str], rows: Sequence[dict[str, Any]], fmt: str = "t
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     widths = [min(w, 80) for w in widths]
+
     def line(vals: Sequence[str]) -> str:
-        return "  ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(vals, widths)).rstrip()
+        cut = ((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(vals, widths, strict=True))
+        return "  ".join(cut).rstrip()
+
     out = [line(columns), line(["-" * w for w in widths])] + [line(row) for row in cells]
     return "\n".join(out) + "\n"
 

@@ -84,8 +84,8 @@ def parse_query(path: Path, name: str | None = None, text: str | None = None) ->
             loaded = yaml.safe_load("\n".join(header_lines))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = (first or 1) + (mark.line if mark else 0)
-            raise QueryError(f"{shown}:{line}: malformed '#+' header: {getattr(exc, 'problem', exc)} — "
+            at = (first or 1) + (mark.line if mark else 0)
+            raise QueryError(f"{shown}:{at}: malformed '#+' header: {getattr(exc, 'problem', exc)} — "
                              "each header line is YAML after '#+ ', e.g. '#+ summary: …'") from exc
         if not isinstance(loaded, dict):
             raise QueryError(f"{shown}:{first}: the '#+' header must be 'key: value' lines")

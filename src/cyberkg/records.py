@@ -136,7 +136,7 @@ class _Parser:
         self.problems.append(Problem(self.file, line, message, hint))
 
     def value(self, ftype: str, raw: Any, line: int, name: str) -> Any:
-        base, _, arg = ftype.partition(":")
+        base = ftype.partition(":")[0]
         if base in ("str", "url", "qid", "slug"):
             if isinstance(raw, bool) or not isinstance(raw, str | int | float) or str(raw).strip() == "":
                 self.problem(line, f"'{name}' must be text", "write a plain string")

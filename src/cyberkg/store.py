@@ -140,7 +140,9 @@ def populate(ds: Dataset, curated: Graph, ontology: Graph | None = None, vocab: 
     return counts
 
 
-def build(out: Path | None = None, backend: str = "oxigraph", curated: Graph | None = None) -> tuple[Dataset, BuildResult]:
+def build(
+    out: Path | None = None, backend: str = "oxigraph", curated: Graph | None = None
+) -> tuple[Dataset, BuildResult]:
     """Load the record, derive, and (for ``oxigraph``) persist atomically under ``out``."""
     from .loaders import load_catalog
     from .mapping import map_catalog
@@ -181,7 +183,8 @@ def _saved_layers(build_dir: Path) -> dict[URIRef, Graph]:
     """Hook: the import layers saved under ``build_dir/layers`` (``cyberkg.layers``), re-added on build."""
     if importlib.util.find_spec("cyberkg.layers") is None:
         return {}
-    return importlib.import_module("cyberkg.layers").saved_graphs(build_dir)  # type: ignore[no-any-return]
+    graphs: dict[URIRef, Graph] = importlib.import_module("cyberkg.layers").saved_graphs(build_dir)
+    return graphs
 
 
 def is_fresh(out: Path | None = None) -> bool:

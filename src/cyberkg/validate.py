@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
 from . import paths, queries
@@ -69,20 +69,38 @@ def shapes_graph(ontology_dir: Path | None = None) -> Graph:
 def run_shacl(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> list[Finding]:
     from pyshacl import validate as shacl_validate
 
+    shapes = shapes if shapes is not None else shapes_graph()
     _conforms, results, _text = shacl_validate(
-        data, shacl_graph=shapes if shapes is not None else shapes_graph(), ont_graph=ontology,
-        inference="none", allow_warnings=True, advanced=True)
+        data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True, advanced=True)
     out = []
     for r in results.subjects(RDF.type, URIRef(SH + "ValidationResult")):
         sev = results.value(r, URIRef(SH + "resultSeverity"))
         out.append(Finding(
             severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
             focus=str(results.value(r, URIRef(SH + "focusNode")) or ""),
-            path=str(results.value(r, URIRef(SH + "resultPath")) or ""),
+            path=_path_text(results, results.value(r, URIRef(SH + "resultPath"))),
             message=str(results.value(r, URIRef(SH + "resultMessage")) or ""),
-            source=str(results.value(r, URIRef(SH + "sourceShape")) or "shacl"),
+            source=_shape_name(shapes, results.value(r, URIRef(SH + "sourceShape"))),
         ))
     return sorted(out, key=lambda f: (f.severity, f.focus, f.path, f.message))
+
+
+def _path_text(g: Graph, path: Any) -> str:
+    """A property path as text: an IRI, or ``^IRI`` for an inverse path (never a blank-node id)."""
+    if path is None:
+        return ""
+    if isinstance(path, BNode):
+        inverse = g.value(path, URIRef(SH + "inversePath"))
+        return f"^{inverse}" if inverse is not None else "(complex path)"
+    return str(path)
+
+
+def _shape_name(shapes: Graph, shape: Any) -> str:
+    """The named node shape a (possibly blank) property shape belongs to."""
+    if isinstance(shape, BNode):
+        parent = shapes.value(None, URIRef(SH + "property"), shape)
+        return str(parent) if parent is not None else "shacl"
+    return str(shape) if shape is not None else "shacl"
 
 
 def run_checks(ds: Any) -> tuple[list[Finding], int]:
