@@ -71,9 +71,8 @@ def make_home(tmp: Path) -> Path:
     return home
 
 
-@pytest.fixture
-def kg_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A tiny curated record and an empty build dir; returns the build dir."""
+def setup_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tiny curated record and an empty build dir (for a ``kg_env`` fixture); returns the build dir."""
     home = make_home(tmp_path)
     build = tmp_path / "build"
     monkeypatch.setenv("CYBERKG_HOME", str(home))

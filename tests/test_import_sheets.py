@@ -10,18 +10,23 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from import_fixtures import DATA, kg_env  # noqa: F401 - pytest fixture
 from rdflib import Graph, URIRef
 
 from cyberkg.errors import CyberkgError, DataError
 from cyberkg.importers import import_files
 from cyberkg.importers.base import FileInfo, Known, sha256
 from cyberkg.importers.sheets import to_graph
-from cyberkg.layers import read_index
+from cyberkg.layers import layer_graph, read_index
 from cyberkg.namespaces import CYBER, LAYER, PROV, RDF, iri
+from import_fixtures import DATA, setup_env
 
 ELEMENTS = DATA / "system-map-elements.csv"
 CONNECTIONS = DATA / "system-map-connections.csv"
+
+
+@pytest.fixture
+def kg_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return setup_env(tmp_path, monkeypatch)
 
 
 def memory_store():  # type: ignore[no-untyped-def]
@@ -31,8 +36,10 @@ def memory_store():  # type: ignore[no-untyped-def]
 
 
 def quads(ds) -> list[str]:  # type: ignore[no-untyped-def]
-    return sorted(f"{s.n3()} {p.n3()} {o.n3()} {g.n3()}" for s, p, o, g in ds.query(
-        "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    return sorted(
+        f"{s.n3()} {p.n3()} {o.n3()} {g.n3()}"
+        for s, p, o, g in ds.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    )
 
 
 def write_xlsx(path: Path, sheets: dict[str, Path]) -> Path:
@@ -60,10 +67,14 @@ def test_csv_pair_lands_in_a_layer_with_provenance(kg_env: Path) -> None:
     assert (inst, RDF.type, CYBER.PolicyInstrument) in layer
     assert (inst, PROV.wasDerivedFrom, src) in layer
     assert (inst, CYBER.party, URIRef(iri("actor", "united-states"))) in layer  # a curated id
-    statements = list(ds.query(
-        "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX prov: <http://www.w3.org/ns/prov#> "
-        "SELECT ?src WHERE { ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?src }",
-        initBindings={"s": inst, "p": CYBER.party, "o": URIRef(iri("actor", "united-states"))}))
+    statements = list(
+        ds.query(
+            "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> "
+            "PREFIX prov: <http://www.w3.org/ns/prov#> SELECT ?src WHERE { "
+            "?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?src }",
+            initBindings={"s": inst, "p": CYBER.party, "o": URIRef(iri("actor", "united-states"))},
+        )
+    )
     assert {str(r[0]) for r in statements} == {str(src), iri("source", "press-release-2016-12-16")}
     assert (src, RDF.type, CYBER.SourceDocument) in layer
     # derivations re-ran: the dialogue is now joint (both sides' actors are parties)
@@ -96,10 +107,13 @@ def _bad_sheets(tmp_path: Path) -> Path:
         "id,kind,label,type,adopted,sources\n"
         "ok-instrument,instrument,An instrument,agreement,2019-01-01,\n"
         "x-1,actr,Someone,,,\n"
-        "y-2,instrument,Another,agreemnt,2019-13-45,\n", encoding="utf-8")
+        "y-2,instrument,Another,agreemnt,2019-13-45,\n",
+        encoding="utf-8",
+    )
     (tmp_path / "bad-connections.csv").write_text(
         "from,relation,to\nok-instrument,party,europen-union\nok-instrument,partie,united-states\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return els
 
 
@@ -122,7 +136,9 @@ def test_a_bad_file_leaves_the_graph_exactly_as_it_was(kg_env: Path, tmp_path: P
     before, index = quads(ds), (kg_env / "layers" / "index.json").read_bytes()
     bad = _bad_sheets(tmp_path)
     with pytest.raises(DataError):
-        import_files([ELEMENTS, bad], ds=ds, build_dir=kg_env, replace=True)  # the good one is not written either
+        import_files(
+            [ELEMENTS, bad], ds=ds, build_dir=kg_env, replace=True
+        )  # the good one is not written either
     with pytest.raises(DataError):
         import_files([bad], ds=ds, build_dir=kg_env, layer="system-map", replace=True)
     assert quads(ds) == before
@@ -188,15 +204,18 @@ def test_layers_survive_a_rebuild_and_can_be_removed(kg_env: Path) -> None:
     [out] = import_files([ELEMENTS], build_dir=kg_env)  # the on-disk store, built on demand
     ds, result = store.build()
     assert result.triples["layers"] == out.triples
-    assert len(ds.graph(LAYER["system-map"])) == out.triples
+    assert len(layer_graph(ds, "system-map")) == out.triples
     del ds
     layers.release()
     ds = layers.open_writable()
+    with pytest.raises(CyberkgError, match="did you mean 'system-map'"):
+        layers.remove(ds, "system-mop")
     layers.remove(ds, "system-map")
     assert len(ds.graph(LAYER["system-map"])) == 0
     assert read_index() == {}
-    with pytest.raises(CyberkgError, match="did you mean 'system-map'"):
-        layers.remove(ds, "system-mop")
+    layers.close(ds)
+    del ds
+    layers.release()
 
 
 def test_cli_import_layers_export_remove(kg_env: Path, tmp_path: Path) -> None:
@@ -226,22 +245,68 @@ def test_cli_import_layers_export_remove(kg_env: Path, tmp_path: Path) -> None:
     assert r.invoke(main, ["layers", "--format", "csv"]).output.strip() == "name,file,format,triples,sha256"
 
 
-KNOWN = Known(records={"actor": {"european-union"}, "side": {"eu"}, "source": set()},
-              concepts={"instrument-type": {"agreement"}, "actor-kind": {"state"}, "threat": {"botnet"},
-                        "source-type": {"press-release"}})
-cell = st.one_of(st.text(max_size=12), st.sampled_from(
-    ["actor", "instrument", "incident", "source", "goal", "agreement", "2019-01-01", "2019-02-30", "eu",
-     "european-union", "party", "x", "high", "Q42", "https://example.org/a", ""]))
-COLUMNS = ["id", "kind", "label", "type", "side", "adopted", "date", "issuer", "url", "sources", "wikidata",
-           "confidence", "from", "relation", "to", "since", "bogus"]
+KNOWN = Known(
+    records={"actor": {"european-union"}, "side": {"eu"}, "source": set()},
+    concepts={
+        "instrument-type": {"agreement"},
+        "actor-kind": {"state"},
+        "threat": {"botnet"},
+        "source-type": {"press-release"},
+    },
+)
+cell = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "actor",
+            "instrument",
+            "incident",
+            "source",
+            "goal",
+            "agreement",
+            "2019-01-01",
+            "2019-02-30",
+            "eu",
+            "european-union",
+            "party",
+            "x",
+            "high",
+            "Q42",
+            "https://example.org/a",
+            "",
+        ]
+    ),
+)
+COLUMNS = [
+    "id",
+    "kind",
+    "label",
+    "type",
+    "side",
+    "adopted",
+    "date",
+    "issuer",
+    "url",
+    "sources",
+    "wikidata",
+    "confidence",
+    "from",
+    "relation",
+    "to",
+    "since",
+    "bogus",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(header=st.lists(st.sampled_from(COLUMNS), min_size=0, max_size=8),
-       rows=st.lists(st.lists(cell, max_size=9), max_size=6),
-       conns=st.lists(st.lists(cell, max_size=5), max_size=4))
-def test_malformed_sheets_give_clear_errors_never_a_traceback(header: list[str], rows: list[list[str]],
-                                                              conns: list[list[str]]) -> None:
+@given(
+    header=st.lists(st.sampled_from(COLUMNS), min_size=0, max_size=8),
+    rows=st.lists(st.lists(cell, max_size=9), max_size=6),
+    conns=st.lists(st.lists(cell, max_size=5), max_size=4),
+)
+def test_malformed_sheets_give_clear_errors_never_a_traceback(
+    header: list[str], rows: list[list[str]], conns: list[list[str]]
+) -> None:
     def blob(head: list[str], body: list[list[str]]) -> bytes:
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -249,8 +314,10 @@ def test_malformed_sheets_give_clear_errors_never_a_traceback(header: list[str],
         w.writerows(body)
         return buf.getvalue().encode()
 
-    files = [(Path("h-elements.csv"), blob(header, rows)),
-             (Path("h-connections.csv"), blob(["from", "relation", "to", "since"], conns))]
+    files = [
+        (Path("h-elements.csv"), blob(header, rows)),
+        (Path("h-connections.csv"), blob(["from", "relation", "to", "since"], conns)),
+    ]
     info = FileInfo("h", "h-elements.csv", "csv", sha256(b"x"), date="2020-01-01")
     try:
         g = to_graph(files, "csv", info, KNOWN)

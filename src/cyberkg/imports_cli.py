@@ -13,33 +13,69 @@ import click
 
 from .output import FORMATS, render
 
-format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                             help="Output format for rows.")
-lang_option = click.option("--lang", envvar="CYBERKG_LANG", default=None, metavar="xx",
-                           help="Language of labels in the output (also CYBERKG_LANG; default en).")
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format for rows.",
+)
+lang_option = click.option(
+    "--lang",
+    envvar="CYBERKG_LANG",
+    default=None,
+    metavar="xx",
+    help="Language of labels in the output (also CYBERKG_LANG; default en).",
+)
 
 
 @click.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "in_fmt", default=None,
-              type=click.Choice(["csv", "xlsx", "stix", "turtle", "trig", "nt", "nq", "jsonld", "rdfxml"]),
-              help="Input format (default: detected from the file).")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "in_fmt",
+    default=None,
+    type=click.Choice(["csv", "xlsx", "stix", "turtle", "trig", "nt", "nq", "jsonld", "rdfxml"]),
+    help="Input format (default: detected from the file).",
+)
 @click.option("--layer", default=None, help="Layer name (default: the file name without extension).")
-@click.option("--replace", is_flag=True, help="Reload a layer that already holds another version of the file.")
-@click.option("--issuer", default=None, metavar="ACTOR",
-              help="Actor id (curated, or from the file) that issued the file; else an 'author of FILE' node.")
-@click.option("--date", default=None, metavar="YYYY-MM-DD",
-              help="Date of the file (default: from the file — STIX timestamps, latest record date).")
+@click.option(
+    "--replace", is_flag=True, help="Reload a layer that already holds another version of the file."
+)
+@click.option(
+    "--issuer",
+    default=None,
+    metavar="ACTOR",
+    help="Actor id (curated, or from the file) that issued the file; else an 'author of FILE' node.",
+)
+@click.option(
+    "--date",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Date of the file (default: from the file — STIX timestamps, latest record date).",
+)
 @click.option("--url", default=None, help="Where the file is published (default: a hash URI of its content).")
-def import_cmd(files: tuple[Path, ...], in_fmt: str | None, layer: str | None, replace: bool, issuer: str | None,
-               date: str | None, url: str | None) -> None:
+def import_cmd(
+    files: tuple[Path, ...],
+    in_fmt: str | None,
+    layer: str | None,
+    replace: bool,
+    issuer: str | None,
+    date: str | None,
+    url: str | None,
+) -> None:
     """Import spreadsheets (CSV pair, XLSX), STIX 2.1 bundles or RDF files, each into a named, removable
     layer. Everything is checked first; a bad file leaves the graph as it was."""
     from .importers import import_files
 
     outcomes = import_files(list(files), in_fmt, layer, replace, issuer, date, url)
-    rows = [{"layer": o.layer, "status": o.status, "format": o.format, "triples": o.triples, "file": o.file}
-            for o in outcomes]
+    rows = [
+        {"layer": o.layer, "status": o.status, "format": o.format, "triples": o.triples, "file": o.file}
+        for o in outcomes
+    ]
     click.echo(render(["layer", "status", "format", "triples", "file"], rows, "table"), nl=False)
     for o in outcomes:
         for note in o.notes:
@@ -52,8 +88,10 @@ def layers_cmd(fmt: str) -> None:
     """List the imported layers: name, file, format, triples and content hash."""
     from .layers import read_index
 
-    rows = [{"name": i.name, "file": i.file, "format": i.format, "triples": i.triples, "sha256": i.sha256[:16]}
-            for i in read_index().values()]
+    rows = [
+        {"name": i.name, "file": i.file, "format": i.format, "triples": i.triples, "sha256": i.sha256[:16]}
+        for i in read_index().values()
+    ]
     click.echo(render(["name", "file", "format", "triples", "sha256"], rows, fmt), nl=False)
 
 
@@ -79,9 +117,14 @@ def enrich() -> None:
 
 
 @enrich.command("wikidata")
-@click.option("--endpoint", envvar="CYBERKG_WIKIDATA_ENDPOINT", default=None, metavar="URL",
-              help="Wikidata-compatible SPARQL endpoint (also CYBERKG_WIKIDATA_ENDPOINT; "
-                   "default https://query.wikidata.org/sparql).")
+@click.option(
+    "--endpoint",
+    envvar="CYBERKG_WIKIDATA_ENDPOINT",
+    default=None,
+    metavar="URL",
+    help="Wikidata-compatible SPARQL endpoint (also CYBERKG_WIKIDATA_ENDPOINT; "
+    "default https://query.wikidata.org/sparql).",
+)
 @click.option("--apply", "do_apply", is_flag=True, help="Write the confident matches (layer 'wikidata').")
 @click.option("--all", "show_all", is_flag=True, help="List nodes with no match too.")
 @lang_option
@@ -109,8 +152,11 @@ def wikidata_cmd(endpoint: str | None, do_apply: bool, show_all: bool, lang: str
     click.echo(render(wikidata.COLUMNS, rows, fmt), nl=False)
     n = {s: sum(1 for m in matches if m.status == s) for s in ("confident", "ambiguous", "none")}
     done = "applied" if do_apply else "not applied (pass --apply)"
-    click.echo(f"{len(matches)} candidates: {n['confident']} confident ({done}), {n['ambiguous']} ambiguous "
-               f"(never applied), {n['none']} without a match", err=True)
+    click.echo(
+        f"{len(matches)} candidates: {n['confident']} confident ({done}), {n['ambiguous']} ambiguous "
+        f"(never applied), {n['none']} without a match",
+        err=True,
+    )
     sys.stdout.flush()
 
 

@@ -17,8 +17,32 @@ from rdflib import Literal, URIRef
 
 DEFAULT = "en"
 # The 24 official languages of the EU.
-EU_LANGUAGES = ("bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv",
-                "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv")
+EU_LANGUAGES = (
+    "bg",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "et",
+    "fi",
+    "fr",
+    "ga",
+    "hr",
+    "hu",
+    "it",
+    "lt",
+    "lv",
+    "mt",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "sk",
+    "sl",
+    "sv",
+)
 
 
 def current(lang: str | None = None) -> str:
@@ -32,8 +56,13 @@ def choose(labels: Iterable[Literal], lang: str | None = None) -> str | None:
     items = sorted({(lab.language or "", str(lab)) for lab in labels})
     if not items:
         return None
-    for test in (lambda t: t == want, lambda t: t == want.split("-")[0], lambda t: t.split("-")[0] == want,
-                 lambda t: t == DEFAULT, lambda t: t == ""):
+    for test in (
+        lambda t: t == want,
+        lambda t: t == want.split("-")[0],
+        lambda t: t.split("-")[0] == want,
+        lambda t: t == DEFAULT,
+        lambda t: t == "",
+    ):
         for tag, text in items:
             if test(tag):
                 return text
@@ -51,8 +80,10 @@ def pick_many(ds: Any, iris: Iterable[URIRef], lang: str | None = None) -> dict[
     if not nodes:
         return {}
     values = " ".join(n.n3() for n in nodes)
-    text = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-            f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?label }}")
+    text = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?label }}"
+    )
     found: dict[URIRef, list[Literal]] = {}
     for x, label in ds.query(text):
         if isinstance(label, Literal):

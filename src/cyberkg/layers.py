@@ -53,8 +53,10 @@ def slug(text: str) -> str:
 
 def check_name(name: str) -> str:
     if not NAME.match(name):
-        raise LayerError(f"layer name {name!r} is not a slug; use lower-case letters, digits and hyphens, "
-                         f"e.g. {slug(name)!r}")
+        raise LayerError(
+            f"layer name {name!r} is not a slug; use lower-case letters, digits and hyphens, "
+            f"e.g. {slug(name)!r}"
+        )
     return name
 
 
@@ -65,8 +67,9 @@ def read_index(build_dir: Path | None = None) -> dict[str, LayerInfo]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise StoreError(f"{path}: cannot read the layer index: {exc}; "
-                         "delete build/layers/ and re-import") from exc
+        raise StoreError(
+            f"{path}: cannot read the layer index: {exc}; delete build/layers/ and re-import"
+        ) from exc
     return {k: LayerInfo(**v) for k, v in sorted(raw.items())}
 
 
@@ -98,8 +101,9 @@ def saved_graphs(build_dir: Path | None = None) -> dict[URIRef, Graph]:
         try:
             g.parse(nt, format="nt")
         except Exception as exc:  # rdflib raises several parser exception types
-            raise StoreError(f"{nt}: cannot read saved layer {name!r}: {exc}; "
-                             "re-import it with --replace") from exc
+            raise StoreError(
+                f"{nt}: cannot read saved layer {name!r}: {exc}; re-import it with --replace"
+            ) from exc
         out[info.graph] = g
     return out
 
@@ -172,5 +176,7 @@ def remove(ds: Dataset, name: str, build_dir: Path | None = None) -> LayerInfo:
 def layer_graph(ds: Any, name: str) -> Graph:
     """An in-memory copy of one layer of ``ds``."""
     g = Graph()
-    g += ds.graph(LAYER[name])
+    g += ds.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{LAYER[check_name(name)]}> {{ ?s ?p ?o }} }}"
+    ).graph
     return g

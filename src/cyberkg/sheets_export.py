@@ -23,12 +23,26 @@ from .labels import choose
 from .namespaces import CYBER, DCTERMS, ID, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, VOCAB, WD
 
 FORMATS = ("csv-sheets", "graphml", "gexf")
-CLASS_KIND = {CYBER.Actor: "actor", CYBER.StrategicGoal: "goal", CYBER.PolicyInstrument: "instrument",
-              CYBER.Incident: "incident", CYBER.SourceDocument: "source"}
-DATES = {"adopted": CYBER.adopted, "in_force": CYBER.inForce, "ended": CYBER.ended,
-         "struck_down": CYBER.struckDown, "end_date": CYBER.endDate}
-TYPES = {"actor": CYBER.actorKind, "instrument": CYBER.instrumentType, "incident": CYBER.threatCategory,
-         "source": CYBER.sourceType}
+CLASS_KIND = {
+    CYBER.Actor: "actor",
+    CYBER.StrategicGoal: "goal",
+    CYBER.PolicyInstrument: "instrument",
+    CYBER.Incident: "incident",
+    CYBER.SourceDocument: "source",
+}
+DATES = {
+    "adopted": CYBER.adopted,
+    "in_force": CYBER.inForce,
+    "ended": CYBER.ended,
+    "struck_down": CYBER.struckDown,
+    "end_date": CYBER.endDate,
+}
+TYPES = {
+    "actor": CYBER.actorKind,
+    "instrument": CYBER.instrumentType,
+    "incident": CYBER.threatCategory,
+    "source": CYBER.sourceType,
+}
 
 
 def ref(node: Node) -> str:
@@ -36,7 +50,7 @@ def ref(node: Node) -> str:
     text = str(node)
     for base in (str(ID), str(VOCAB)):
         if text.startswith(base):
-            rest = text[len(base):].split("/")
+            rest = text[len(base) :].split("/")
             if len(rest) == 2:
                 return rest[1]
     return text
@@ -54,14 +68,22 @@ def element_rows(g: Graph, lang: str | None = None) -> list[dict[str, str]]:
     rows = []
     for cls, kind in CLASS_KIND.items():
         for node in set(g.subjects(RDF.type, cls)):
-            if not isinstance(node, URIRef) or is_import_node(node) or not str(node).startswith(f"{ID}{kind}/"):
+            if (
+                not isinstance(node, URIRef)
+                or is_import_node(node)
+                or not str(node).startswith(f"{ID}{kind}/")
+            ):
                 continue
             row = {"id": ref(node), "kind": kind}
-            labels = [lab for lab in g.objects(node, DCTERMS.title if kind == "source" else RDFS.label)
-                      if isinstance(lab, Literal)] or [lab for lab in g.objects(node, RDFS.label)
-                                                        if isinstance(lab, Literal)]
+            labels = [
+                lab
+                for lab in g.objects(node, DCTERMS.title if kind == "source" else RDFS.label)
+                if isinstance(lab, Literal)
+            ] or [lab for lab in g.objects(node, RDFS.label) if isinstance(lab, Literal)]
             row["label"] = choose(labels, lang) or ""
-            row["type"] = "; ".join(sorted(ref(o) for o in g.objects(node, TYPES[kind]))) if kind in TYPES else ""
+            row["type"] = (
+                "; ".join(sorted(ref(o) for o in g.objects(node, TYPES[kind]))) if kind in TYPES else ""
+            )
             if kind == "actor":
                 row["side"] = "; ".join(sorted(ref(o) for o in g.objects(node, CYBER.onSide)))
             for col, p in DATES.items():
@@ -71,11 +93,16 @@ def element_rows(g: Graph, lang: str | None = None) -> list[dict[str, str]]:
                 row["issuer"] = "; ".join(sorted(ref(o) for o in g.objects(node, CYBER.issuer)))
                 row["url"] = _one(g, node, SCHEMA.url)
                 row["identifier"] = _one(g, node, DCTERMS.identifier)
-            row["description"] = choose([d for d in g.objects(node, DCTERMS.description)
-                                         if isinstance(d, Literal)], lang) or ""
+            row["description"] = (
+                choose([d for d in g.objects(node, DCTERMS.description) if isinstance(d, Literal)], lang)
+                or ""
+            )
             row["aliases"] = _one(g, node, SKOS.altLabel)
-            row["wikidata"] = "; ".join(sorted(str(o)[len(str(WD)):] for o in g.objects(node, OWL.sameAs)
-                                               if str(o).startswith(str(WD))))
+            row["wikidata"] = "; ".join(
+                sorted(
+                    str(o)[len(str(WD)) :] for o in g.objects(node, OWL.sameAs) if str(o).startswith(str(WD))
+                )
+            )
             row["confidence"] = _one(g, node, CYBER.confidence)
             row["note"] = _one(g, node, SKOS.editorialNote)
             row["sources"] = _sources(g, node)
@@ -95,28 +122,48 @@ def _fits(node: Node, kinds: tuple[str, ...]) -> bool:
 
 def connection_rows(g: Graph) -> list[dict[str, str]]:
     statements: dict[tuple[Node, Node, Node], Node] = {}
-    for st in g.subjects(RDF.type, RDF.Statement):
-        key = (g.value(st, RDF.subject), g.value(st, RDF.predicate), g.value(st, RDF.object))
-        statements[key] = st  # type: ignore[index]
+    for node in g.subjects(RDF.type, RDF.Statement):
+        key = (g.value(node, RDF.subject), g.value(node, RDF.predicate), g.value(node, RDF.object))
+        statements[key] = node  # type: ignore[index]
     rows = []
     for rel in RELATIONS.values():
         for s, o in g.subject_objects(rel.predicate):
-            if is_import_node(s) or is_import_node(o) or not _fits(s, rel.from_kinds) or not _fits(o, (rel.to_kind,)):
+            if (
+                is_import_node(s)
+                or is_import_node(o)
+                or not _fits(s, rel.from_kinds)
+                or not _fits(o, (rel.to_kind,))
+            ):
                 continue
             st = statements.get((s, rel.predicate, o))
-            base = {"from": ref(s), "relation": rel.name, "to": ref(o),
-                    "sources": _sources(g, st) if st is not None else "",
-                    "confidence": _one(g, st, CYBER.confidence) if st is not None else "",
-                    "note": _one(g, st, SKOS.editorialNote) if st is not None else ""}
-            pursuits = [p for p in g.subjects(CYBER.pursuer, s) if (p, CYBER.pursuedGoal, o) in g] \
-                if rel.name == "pursues" else []
+            base = {
+                "from": ref(s),
+                "relation": rel.name,
+                "to": ref(o),
+                "sources": _sources(g, st) if st is not None else "",
+                "confidence": _one(g, st, CYBER.confidence) if st is not None else "",
+                "note": _one(g, st, SKOS.editorialNote) if st is not None else "",
+            }
+            pursuits = (
+                [p for p in g.subjects(CYBER.pursuer, s) if (p, CYBER.pursuedGoal, o) in g]
+                if rel.name == "pursues"
+                else []
+            )
             for p in pursuits:
-                rows.append({**base, "since": _one(g, p, CYBER.since), "until": _one(g, p, CYBER.until),
-                             "sources": _sources(g, p) or base["sources"]})
+                rows.append(
+                    {
+                        **base,
+                        "since": _one(g, p, CYBER.since),
+                        "until": _one(g, p, CYBER.until),
+                        "sources": _sources(g, p) or base["sources"],
+                    }
+                )
             if not pursuits:
                 rows.append(base)
-    return sorted(({c: r.get(c, "") for c in CONNECTION_COLUMNS} for r in rows),
-                  key=lambda r: (r["from"], r["relation"], r["to"], r["since"]))
+    return sorted(
+        ({c: r.get(c, "") for c in CONNECTION_COLUMNS} for r in rows),
+        key=lambda r: (r["from"], r["relation"], r["to"], r["since"]),
+    )
 
 
 def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
@@ -143,8 +190,10 @@ def write_sheets(ds: Any, out_dir: Path, layer: str | None = None, lang: str | N
     from .export import write_atomic
 
     g = source_graph(ds, layer)
-    files = [(out_dir / f"{ELEMENTS}.csv", csv_bytes(ELEMENT_COLUMNS, element_rows(g, lang))),
-             (out_dir / f"{CONNECTIONS}.csv", csv_bytes(CONNECTION_COLUMNS, connection_rows(g)))]
+    files = [
+        (out_dir / f"{ELEMENTS}.csv", csv_bytes(ELEMENT_COLUMNS, element_rows(g, lang))),
+        (out_dir / f"{CONNECTIONS}.csv", csv_bytes(CONNECTION_COLUMNS, connection_rows(g))),
+    ]
     for path, data in files:
         write_atomic(path, data)
     return [p for p, _ in files]
@@ -157,7 +206,9 @@ def network(g: Graph, lang: str | None = None) -> Any:
     net = nx.MultiDiGraph()
     els = element_rows(g, lang)
     for r in els:
-        net.add_node(f"{r['kind']}:{r['id']}", label=r["label"], kind=r["kind"], type=r["type"], side=r["side"])
+        net.add_node(
+            f"{r['kind']}:{r['id']}", label=r["label"], kind=r["kind"], type=r["type"], side=r["side"]
+        )
     kinds = {r["id"]: r["kind"] for r in els}
     for c in connection_rows(g):
         a, b = c["from"], c["to"]
@@ -165,8 +216,9 @@ def network(g: Graph, lang: str | None = None) -> Any:
         dst = f"{kinds[b]}:{b}" if b in kinds else b
         for n in (src, dst):
             if n not in net:
-                net.add_node(n, label=n, kind="concept" if n == b and b not in kinds else "external",
-                             type="", side="")
+                net.add_node(
+                    n, label=n, kind="concept" if n == b and b not in kinds else "external", type="", side=""
+                )
         net.add_edge(src, dst, relation=c["relation"], sources=c["sources"])
     return net
 
@@ -180,11 +232,15 @@ def graph_bytes(ds: Any, fmt: str, layer: str | None = None, lang: str | None = 
         return ("\n".join(nx.generate_graphml(net)) + "\n").encode("utf-8")
     if fmt == "gexf":
         text = "\n".join(nx.generate_gexf(net))
-        return (re.sub(r' lastmodifieddate="[^"]*"', "", text) + "\n").encode("utf-8")  # keep it deterministic
+        return (re.sub(r' lastmodifieddate="[^"]*"', "", text) + "\n").encode(
+            "utf-8"
+        )  # keep it deterministic
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def export(ds: Any, fmt: str, output: Path | None, lang: str | None = None) -> tuple[bytes | None, list[Path]]:
+def export(
+    ds: Any, fmt: str, output: Path | None, lang: str | None = None
+) -> tuple[bytes | None, list[Path]]:
     """The CLI's entry: ``csv-sheets`` needs an output folder; the others return bytes or write a file."""
     from .export import write_atomic
 

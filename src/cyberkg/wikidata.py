@@ -45,9 +45,15 @@ class Match:
     applied: bool = False
 
     def row(self) -> dict[str, Any]:
-        return {"node": str(self.node), "kind": self.kind, "label": self.label, "status": self.status,
-                "wikidata": " ".join(self.items), "matched_on": "; ".join(self.matched_on),
-                "applied": "yes" if self.applied else ""}
+        return {
+            "node": str(self.node),
+            "kind": self.kind,
+            "label": self.label,
+            "status": self.status,
+            "wikidata": " ".join(self.items),
+            "matched_on": "; ".join(self.matched_on),
+            "applied": "yes" if self.applied else "",
+        }
 
 
 COLUMNS = ["kind", "label", "status", "wikidata", "matched_on", "applied", "node"]
@@ -67,7 +73,7 @@ SELECT ?x ?class ?l WHERE {{
     out: dict[URIRef, tuple[str, list[Literal]]] = {}
     for x, cls, lab in ds.query(text):
         if isinstance(x, URIRef) and isinstance(lab, Literal) and not is_import_node(x):
-            kind, labels = out.setdefault(x, (KINDS[cls], []))
+            _, labels = out.setdefault(x, (KINDS[cls], []))
             if lab not in labels:
                 labels.append(lab)
     return dict(sorted(out.items()))
@@ -85,8 +91,10 @@ def ask(endpoint: str, text: str, timeout: float = 60.0) -> list[dict[str, Any]]
     try:
         result = sw.queryAndConvert()
     except Exception as exc:  # urllib, SPARQLWrapper and JSON errors
-        raise EnrichError(f"cannot query {endpoint}: {type(exc).__name__}: {exc}; check the URL "
-                          "(--endpoint) and the network, or retry later") from exc
+        raise EnrichError(
+            f"cannot query {endpoint}: {type(exc).__name__}: {exc}; check the URL "
+            "(--endpoint) and the network, or retry later"
+        ) from exc
     if not isinstance(result, dict) or not isinstance(result.get("results", {}).get("bindings"), list):
         raise EnrichError(f"{endpoint} gave no SPARQL results (an empty answer can be a block); retry later")
     return list(result["results"]["bindings"])
@@ -101,7 +109,7 @@ def lookup(endpoint: str, texts: list[str], lang: str) -> dict[str, set[str]]:
     langs = sorted({"en", lang})
     found: dict[str, set[str]] = {}
     for i in range(0, len(texts), BATCH):
-        chunk = texts[i:i + BATCH]
+        chunk = texts[i : i + BATCH]
         rows = " ".join(Literal(t, lang=lg).n3() for t in chunk for lg in langs)
         text = f"""PREFIX rdfs: <{RDFS}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?label ?item WHERE {{
@@ -110,7 +118,7 @@ SELECT DISTINCT ?label ?item WHERE {{
   FILTER(STRSTARTS(STR(?item), "{WD}Q"))
 }}"""
         for b in ask(endpoint, text):
-            found.setdefault(b["label"]["value"], set()).add(b["item"]["value"][len(str(WD)):])
+            found.setdefault(b["label"]["value"], set()).add(b["item"]["value"][len(str(WD)) :])
     return found
 
 
@@ -121,8 +129,11 @@ def match(ds: Any, endpoint: str = DEFAULT_ENDPOINT, lang: str | None = None) ->
     texts = sorted({str(lab) for _, labs in cands.values() for lab in labs})
     found = lookup(endpoint, texts, lang) if texts else {}
     shown = pick_many(ds, cands, lang)
-    taken = {str(q)[len(str(WD)):] for q in ds.objects(None, OWL.sameAs) if str(q).startswith(str(WD))} \
-        if hasattr(ds, "objects") else set()
+    taken = (
+        {str(q)[len(str(WD)) :] for q in ds.objects(None, OWL.sameAs) if str(q).startswith(str(WD))}
+        if hasattr(ds, "objects")
+        else set()
+    )
     out = []
     for node, (kind, labs) in cands.items():
         items = sorted({q for lab in labs for q in found.get(str(lab), set())})
@@ -145,11 +156,13 @@ def official_labels(endpoint: str, qids: list[str]) -> dict[str, list[Literal]]:
     out: dict[str, list[Literal]] = {}
     langs = ", ".join(f'"{lg}"' for lg in EU_LANGUAGES)
     for i in range(0, len(qids), BATCH):
-        items = " ".join(WD[q].n3() for q in qids[i:i + BATCH])
+        items = " ".join(WD[q].n3() for q in qids[i : i + BATCH])
         text = f"""PREFIX rdfs: <{RDFS}>
-SELECT ?item ?label WHERE {{ VALUES ?item {{ {items} }} ?item rdfs:label ?label FILTER(LANG(?label) IN ({langs})) }}"""
+SELECT ?item ?label WHERE {{
+  VALUES ?item {{ {items} }} ?item rdfs:label ?label FILTER(LANG(?label) IN ({langs}))
+}}"""
         for b in ask(endpoint, text):
-            out.setdefault(b["item"]["value"][len(str(WD)):], []).append(_literal(b["label"]))
+            out.setdefault(b["item"]["value"][len(str(WD)) :], []).append(_literal(b["label"]))
     return out
 
 
@@ -162,8 +175,15 @@ def enrichment_graph(ds: Any, matches: list[Match], endpoint: str, today: dt.dat
     labels = official_labels(endpoint, sorted({m.items[0] for m in chosen})) if chosen else {}
     digest = hashlib.sha256(repr(sorted((str(m.node), m.items[0]) for m in chosen)).encode()).hexdigest()
     publisher = URIRef(f"{ID}actor/import/{LAYER_NAME}/publisher")
-    info = FileInfo(LAYER_NAME, "Wikidata", "sparql", digest, url=endpoint, issuer=publisher,
-                    date=(today or dt.date.today()).isoformat())
+    info = FileInfo(
+        LAYER_NAME,
+        "Wikidata",
+        "sparql",
+        digest,
+        url=endpoint,
+        issuer=publisher,
+        date=(today or dt.date.today()).isoformat(),
+    )
     b = Builder(info)
     b.g += layer_graph(ds, LAYER_NAME)
     b.add(publisher, RDF.type, CYBER.Actor)

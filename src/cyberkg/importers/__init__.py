@@ -22,9 +22,22 @@ from .base import FileInfo, Known, sha256
 
 FORMATS = ("csv", "xlsx", "stix", "turtle", "trig", "nt", "nq", "jsonld", "rdfxml")
 EXTENSIONS = {
-    ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".ttl": "turtle", ".turtle": "turtle",
-    ".trig": "trig", ".nt": "nt", ".ntriples": "nt", ".nq": "nq", ".nquads": "nq", ".jsonld": "jsonld",
-    ".json-ld": "jsonld", ".rdf": "rdfxml", ".owl": "rdfxml", ".xml": "rdfxml",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".trig": "trig",
+    ".nt": "nt",
+    ".ntriples": "nt",
+    ".nq": "nq",
+    ".nquads": "nq",
+    ".jsonld": "jsonld",
+    ".json-ld": "jsonld",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+    ".xml": "rdfxml",
 }
 
 
@@ -66,13 +79,21 @@ def detect_format(path: Path, data: bytes) -> str:
             return "stix"  # the STIX reader explains what is wrong with it
     if ext in EXTENSIONS:
         return EXTENSIONS[ext]
-    raise DataError([Problem(path.name, None, f"cannot tell the format of {path.name!r}",
-                             f"pass --format, one of: {', '.join(FORMATS)}")])
+    raise DataError(
+        [
+            Problem(
+                path.name,
+                None,
+                f"cannot tell the format of {path.name!r}",
+                f"pass --format, one of: {', '.join(FORMATS)}",
+            )
+        ]
+    )
 
 
 def plan(files: list[Path], fmt: str | None = None, layer: str | None = None) -> list[Unit]:
     """Group the files into imports (a CSV elements/connections pair is one) and name their layers."""
-    from .sheets import csv_pair
+    from .sheet_read import csv_pair
 
     units: list[Unit] = []
     seen: set[Path] = set()
@@ -82,27 +103,41 @@ def plan(files: list[Path], fmt: str | None = None, layer: str | None = None) ->
         data = path.read_bytes()
         f = fmt or detect_format(path, data)
         if f not in FORMATS:
-            raise DataError([Problem(path.name, None, f"unknown format {f!r}", f"one of: {', '.join(FORMATS)}")])
+            raise DataError(
+                [Problem(path.name, None, f"unknown format {f!r}", f"one of: {', '.join(FORMATS)}")]
+            )
         if f == "csv":
             els, cons, name = csv_pair(path)
             if els.resolve() in seen:
                 continue
             if not els.is_file():
-                raise DataError([Problem(path.name, None, f"the elements sheet {els.name!r} is missing",
-                                         "a CSV import needs an elements file (and optionally a connections file)")])
+                raise DataError(
+                    [
+                        Problem(
+                            path.name,
+                            None,
+                            f"the elements sheet {els.name!r} is missing",
+                            "a CSV import needs an elements file (and optionally a connections file)",
+                        )
+                    ]
+                )
             seen.add(els.resolve())
             units.append(Unit(slug(name), f, [els] + ([cons] if cons else [])))
         else:
             units.append(Unit(slug(path.stem), f, [path]))
     if layer is not None:
         if len(units) != 1:
-            raise LayerError(f"--layer names one layer, but {len(units)} imports were given; import them one by one")
+            raise LayerError(
+                f"--layer names one layer, but {len(units)} imports were given; import them one by one"
+            )
         units[0].layer = layer
     names = [u.layer for u in units]
     for u in units:
         check_name(u.layer)
         if names.count(u.layer) > 1:
-            raise LayerError(f"two files would go into layer {u.layer!r}; import them one by one with --layer")
+            raise LayerError(
+                f"two files would go into layer {u.layer!r}; import them one by one with --layer"
+            )
     return units
 
 
@@ -122,12 +157,21 @@ def _issuer(text: str | None, known: Known, file: str) -> URIRef | None:
         return URIRef(text)
     if known.has("actor", text):
         return URIRef(iri("actor", text))
-    raise DataError([Problem(file, None, f"--issuer {text!r} is not a known actor",
-                             did_you_mean(text, known.records.get("actor", set())) or "give a curated actor id")])
+    raise DataError(
+        [
+            Problem(
+                file,
+                None,
+                f"--issuer {text!r} is not a known actor",
+                did_you_mean(text, known.records.get("actor", set())) or "give a curated actor id",
+            )
+        ]
+    )
 
 
-def to_graph(unit: Unit, base: Graph, issuer: str | None = None, date: str | None = None,
-             url: str | None = None) -> tuple[Graph, FileInfo, list[str]]:
+def to_graph(
+    unit: Unit, base: Graph, issuer: str | None = None, date: str | None = None, url: str | None = None
+) -> tuple[Graph, FileInfo, list[str]]:
     """The layer graph of one import, checked against the shapes with ``base``; nothing is written."""
     from . import rdf, sheets, stix
 
@@ -160,13 +204,30 @@ def check_shapes(layer: Graph, base: Graph, file: str) -> None:
     data += layer
     bad = [f for f in run_shacl(data, ontology_graph()) if f.severity == "Violation" and f.focus in touched]
     if bad:
-        raise DataError([Problem(file, None, f"SHACL violation on {f.focus}: {f.message}",
-                                 f"path {f.path}" if f.path else "") for f in bad])
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    None,
+                    f"SHACL violation on {f.focus}: {f.message}",
+                    f"path {f.path}" if f.path else "",
+                )
+                for f in bad
+            ]
+        )
 
 
-def import_files(files: list[Path], fmt: str | None = None, layer: str | None = None, replace: bool = False,
-                 issuer: str | None = None, date: str | None = None, url: str | None = None,
-                 ds: Any = None, build_dir: Path | None = None) -> list[Outcome]:
+def import_files(
+    files: list[Path],
+    fmt: str | None = None,
+    layer: str | None = None,
+    replace: bool = False,
+    issuer: str | None = None,
+    date: str | None = None,
+    url: str | None = None,
+    ds: Any = None,
+    build_dir: Path | None = None,
+) -> list[Outcome]:
     """Import ``files``: all are mapped and validated first; only then are the layers written."""
     from .. import layers
 
@@ -185,8 +246,10 @@ def import_files(files: list[Path], fmt: str | None = None, layer: str | None = 
             if old is not None and saved.is_file() and saved.read_bytes() == canonical_nt(g):
                 status = "unchanged"
             elif old is not None and not replace:
-                raise LayerError(f"layer {u.layer!r} already holds {old.file} (a different version); "
-                                 "pass --replace to reload it, or --layer NAME to import it beside")
+                raise LayerError(
+                    f"layer {u.layer!r} already holds {old.file} (a different version); "
+                    "pass --replace to reload it, or --layer NAME to import it beside"
+                )
             else:
                 status = "replaced" if old is not None else "added"
             ready.append((u, g, info, notes, status))

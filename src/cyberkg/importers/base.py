@@ -42,6 +42,7 @@ class Known:
     records: dict[str, set[str]] = field(default_factory=dict)
     concepts: dict[str, set[str]] = field(default_factory=dict)
     labels: dict[str, set[URIRef]] = field(default_factory=dict)  # lower-cased label/alias -> actors
+    incidents: dict[str, set[URIRef]] = field(default_factory=dict)  # lower-cased label/alias -> incidents
     identifiers: dict[str, URIRef] = field(default_factory=dict)  # dcterms:identifier -> node
     urls: dict[str, URIRef] = field(default_factory=dict)  # source URL -> source
 
@@ -52,18 +53,20 @@ class Known:
         for s, _, _ in g.triples((None, RDF.type, None)):
             text = str(s)
             if text.startswith(base) and not is_import_node(s):
-                kind, _, slug = text[len(base):].partition("/")
+                kind, _, slug = text[len(base) :].partition("/")
                 if slug and "/" not in slug:
                     k.records.setdefault(kind, set()).add(slug)
         for c in g.subjects(RDF.type, SKOS.Concept):
             text = str(c)
             if text.startswith(str(VOCAB)):
-                scheme, _, slug = text[len(str(VOCAB)):].partition("/")
+                scheme, _, slug = text[len(str(VOCAB)) :].partition("/")
                 k.concepts.setdefault(scheme, set()).add(slug)
         for p in (RDFS.label, SKOS.altLabel):
             for s, _, o in g.triples((None, p, None)):
-                if (s, RDF.type, CYBER.Actor) in g and isinstance(s, URIRef):
+                if isinstance(s, URIRef) and (s, RDF.type, CYBER.Actor) in g:
                     k.labels.setdefault(str(o).strip().lower(), set()).add(s)
+                elif isinstance(s, URIRef) and (s, RDF.type, CYBER.Incident) in g:
+                    k.incidents.setdefault(str(o).strip().lower(), set()).add(s)
         for s, _, o in g.triples((None, DCTERMS.identifier, None)):
             if isinstance(s, URIRef):
                 k.identifiers.setdefault(str(o), s)
@@ -146,8 +149,15 @@ class Builder:
         for src in sources:
             self.add(node, PROV.wasDerivedFrom, src)
 
-    def relate(self, s: URIRef, p: URIRef, o: URIRef, sources: Iterable[URIRef] = (),
-               confidence: str | None = None, note: str | None = None) -> None:
+    def relate(
+        self,
+        s: URIRef,
+        p: URIRef,
+        o: URIRef,
+        sources: Iterable[URIRef] = (),
+        confidence: str | None = None,
+        note: str | None = None,
+    ) -> None:
         self.add(s, p, o)
         st = statement_iri(s, p, o)
         self.add(st, RDF.type, RDF.Statement)
@@ -166,7 +176,9 @@ class Builder:
         """The actor standing for the file's unnamed author (pass ``--issuer`` to name the real one)."""
         node = author_iri(self.info.layer)
         self.add(node, RDF.type, CYBER.Actor)
-        self.add(node, RDFS.label, Literal(f"author of {self.info.name} (layer {self.info.layer})", lang="en"))
+        self.add(
+            node, RDFS.label, Literal(f"author of {self.info.name} (layer {self.info.layer})", lang="en")
+        )
         self.add(node, PROV.wasDerivedFrom, self.info.source)
         return node
 
@@ -176,8 +188,14 @@ class Builder:
         src = info.source
         date = parse_date(info.date) if info.date else (max(self.dates) if self.dates else None)
         if date is None:
-            problems.append(Problem(info.name, None, "the file gives no date for its source node",
-                                    "pass --date YYYY-MM-DD (the date the file was written or published)"))
+            problems.append(
+                Problem(
+                    info.name,
+                    None,
+                    "the file gives no date for its source node",
+                    "pass --date YYYY-MM-DD (the date the file was written or published)",
+                )
+            )
             return self.g
         issuer = info.issuer if info.issuer is not None else self.author()
         self.add(src, RDF.type, CYBER.SourceDocument)

@@ -19,8 +19,14 @@ from ..records import PartialDate
 from .base import Builder, FileInfo
 from .sheet_schema import BY_PREDICATE
 
-RDFLIB_FORMAT = {"turtle": "turtle", "trig": "trig", "nt": "nt", "nq": "nquads", "jsonld": "json-ld",
-                 "rdfxml": "xml"}
+RDFLIB_FORMAT = {
+    "turtle": "turtle",
+    "trig": "trig",
+    "nt": "nt",
+    "nq": "nquads",
+    "jsonld": "json-ld",
+    "rdfxml": "xml",
+}
 QUADS = ("trig", "nq")
 # Relationships whose provenance the quality checks look for (see queries/checks/).
 PROVENANCED = {*BY_PREDICATE, CYBER.onSide, CYBER.threatCategory}
@@ -40,9 +46,16 @@ def parse(data: bytes, fmt: str, file: str) -> Graph:
     except Exception as exc:  # rdflib's parsers raise many exception types
         text = str(exc)
         m = re.search(r"line (\d+)", text)
-        raise DataError([Problem(file, int(m[1]) if m else None, f"cannot parse the {fmt} file: "
-                                 f"{text.splitlines()[0] if text else type(exc).__name__}",
-                                 "check the syntax, or pass --format if the extension is misleading")]) from None
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    int(m[1]) if m else None,
+                    f"cannot parse the {fmt} file: {text.splitlines()[0] if text else type(exc).__name__}",
+                    "check the syntax, or pass --format if the extension is misleading",
+                )
+            ]
+        ) from None
     return g
 
 
@@ -53,8 +66,10 @@ def to_graph(data: bytes, fmt: str, info: FileInfo) -> Graph:
         raise DataError([Problem(info.name, None, "the file holds no triples")])
     b = Builder(info)
     b.g += parsed
-    reified = {(parsed.value(st, RDF.subject), parsed.value(st, RDF.predicate), parsed.value(st, RDF.object))
-               for st in parsed.subjects(RDF.type, RDF.Statement)}
+    reified = {
+        (parsed.value(st, RDF.subject), parsed.value(st, RDF.predicate), parsed.value(st, RDF.object))
+        for st in parsed.subjects(RDF.type, RDF.Statement)
+    }
     for s in set(parsed.subjects(RDF.type, None)):
         if isinstance(s, URIRef | BNode) and (s, RDF.type, RDF.Statement) not in parsed:
             b.add(s, PROV.wasDerivedFrom, info.source)

@@ -16,15 +16,37 @@ ELEMENTS = "elements"
 CONNECTIONS = "connections"
 
 ELEMENT_COLUMNS = (
-    "id", "kind", "label", "type", "side", "adopted", "in_force", "ended", "struck_down", "date", "end_date",
-    "issuer", "url", "identifier", "description", "aliases", "wikidata", "confidence", "note", "sources",
+    "id",
+    "kind",
+    "label",
+    "type",
+    "side",
+    "adopted",
+    "in_force",
+    "ended",
+    "struck_down",
+    "date",
+    "end_date",
+    "issuer",
+    "url",
+    "identifier",
+    "description",
+    "aliases",
+    "wikidata",
+    "confidence",
+    "note",
+    "sources",
 )
 CONNECTION_COLUMNS = ("from", "relation", "to", "since", "until", "sources", "confidence", "note")
 
 KINDS = ("actor", "goal", "instrument", "incident", "source")
 # The concept scheme the ``type`` column draws from, by kind (incidents: threat categories, several).
-TYPE_SCHEME = {"actor": "actor-kind", "instrument": "instrument-type", "incident": "threat",
-               "source": "source-type"}
+TYPE_SCHEME = {
+    "actor": "actor-kind",
+    "instrument": "instrument-type",
+    "incident": "threat",
+    "source": "source-type",
+}
 REQUIRED = {
     "actor": ("label",),
     "goal": ("label",),
@@ -34,15 +56,31 @@ REQUIRED = {
 }
 # Columns that only make sense for some kinds.
 ONLY_FOR = {
-    "side": ("actor",), "adopted": ("instrument",), "in_force": ("instrument",), "ended": ("instrument",),
-    "struck_down": ("instrument",), "date": ("incident", "source"), "end_date": ("incident",),
-    "issuer": ("source",), "url": ("source",), "identifier": ("source",),
+    "side": ("actor",),
+    "adopted": ("instrument",),
+    "in_force": ("instrument",),
+    "ended": ("instrument",),
+    "struck_down": ("instrument",),
+    "date": ("incident", "source"),
+    "end_date": ("incident",),
+    "issuer": ("source",),
+    "url": ("source",),
+    "identifier": ("source",),
 }
 DATE_COLUMNS = ("adopted", "in_force", "ended", "struck_down", "date", "end_date")
 HEADER_ALIASES = {
-    "source": "sources", "source_ids": "sources", "in force": "in_force", "inforce": "in_force",
-    "struck down": "struck_down", "end date": "end_date", "alias": "aliases", "qid": "wikidata",
-    "title": "label", "name": "label", "predicate": "relation", "source_id": "sources",
+    "source": "sources",
+    "source_ids": "sources",
+    "in force": "in_force",
+    "inforce": "in_force",
+    "struck down": "struck_down",
+    "end date": "end_date",
+    "alias": "aliases",
+    "qid": "wikidata",
+    "title": "label",
+    "name": "label",
+    "predicate": "relation",
+    "source_id": "sources",
 }
 SEP = ";"
 
@@ -55,24 +93,35 @@ class Relation:
     to_kind: str  # a record kind, or "concept:<scheme>"
 
 
-RELATIONS: dict[str, Relation] = {r.name: r for r in (
-    Relation("party", CYBER.party, ("instrument",), "actor"),
-    Relation("addresses", CYBER.addresses, ("instrument",), "goal"),
-    Relation("counters", CYBER.counters, ("instrument",), "concept:threat"),
-    Relation("responds_to", CYBER.respondsTo, ("instrument",), "incident"),
-    Relation("attributes_to", CYBER.attributesTo, ("instrument",), "actor"),
-    Relation("targets", CYBER.targets, ("instrument",), "actor"),
-    Relation("part_of", CYBER.partOf, ("actor",), "actor"),
-    Relation("part_of_instrument", CYBER.partOfInstrument, ("instrument",), "instrument"),
-    Relation("member_of", CYBER.memberOf, ("actor",), "actor"),
-    Relation("affected", CYBER.affected, ("incident",), "actor"),
-    Relation("pursues", CYBER.pursues, ("actor",), "goal"),
-    Relation("broader", SKOS.broader, ("goal",), "goal"),
-    Relation("struck_down_by", CYBER.struckDownBy, ("instrument",), "source"),
-)}
-RELATION_ALIASES = {"parties": "party", "responds to": "responds_to", "attributes to": "attributes_to",
-                    "part of": "part_of", "member of": "member_of", "struck down by": "struck_down_by",
-                    "target": "targets", "address": "addresses", "pursue": "pursues"}
+RELATIONS: dict[str, Relation] = {
+    r.name: r
+    for r in (
+        Relation("party", CYBER.party, ("instrument",), "actor"),
+        Relation("addresses", CYBER.addresses, ("instrument",), "goal"),
+        Relation("counters", CYBER.counters, ("instrument",), "concept:threat"),
+        Relation("responds_to", CYBER.respondsTo, ("instrument",), "incident"),
+        Relation("attributes_to", CYBER.attributesTo, ("instrument",), "actor"),
+        Relation("targets", CYBER.targets, ("instrument",), "actor"),
+        Relation("part_of", CYBER.partOf, ("actor",), "actor"),
+        Relation("part_of_instrument", CYBER.partOfInstrument, ("instrument",), "instrument"),
+        Relation("member_of", CYBER.memberOf, ("actor",), "actor"),
+        Relation("affected", CYBER.affected, ("incident",), "actor"),
+        Relation("pursues", CYBER.pursues, ("actor",), "goal"),
+        Relation("broader", SKOS.broader, ("goal",), "goal"),
+        Relation("struck_down_by", CYBER.struckDownBy, ("instrument",), "source"),
+    )
+}
+RELATION_ALIASES = {
+    "parties": "party",
+    "responds to": "responds_to",
+    "attributes to": "attributes_to",
+    "part of": "part_of",
+    "member of": "member_of",
+    "struck down by": "struck_down_by",
+    "target": "targets",
+    "address": "addresses",
+    "pursue": "pursues",
+}
 BY_PREDICATE = {r.predicate: r for r in RELATIONS.values()}
 
 

@@ -6,11 +6,7 @@ id, kind or type. Nothing is returned unless the whole file is clean.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -20,124 +16,20 @@ from ..mapping import ACTOR_CLASS
 from ..namespaces import AKIND, CYBER, DCTERMS, ID, IT, OWL, RDF, RDFS, SCHEMA, SKOS, STYPE, THREAT, WD, iri
 from ..records import CONFIDENCE, QID, SLUG, did_you_mean
 from .base import Builder, FileInfo, Known, parse_date
+from .sheet_read import CellProblem, Sheet, read
 from .sheet_schema import (
-    CONNECTION_COLUMNS, CONNECTIONS, DATE_COLUMNS, ELEMENT_COLUMNS, ELEMENTS, KINDS, ONLY_FOR, RELATIONS,
-    REQUIRED, TYPE_SCHEME, normalise_header, normalise_relation, split,
+    DATE_COLUMNS,
+    ELEMENTS,
+    KINDS,
+    ONLY_FOR,
+    RELATIONS,
+    REQUIRED,
+    TYPE_SCHEME,
+    normalise_relation,
+    split,
 )
 
 SCHEME_NS = {"actor-kind": AKIND, "instrument-type": IT, "threat": THREAT, "source-type": STYPE}
-
-
-@dataclass(frozen=True)
-class CellProblem(Problem):
-    """A problem in one cell: file, sheet, row and column."""
-
-    sheet: str = ""
-    column: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.file}, sheet {self.sheet!r}" + (f", row {self.line}" if self.line else "")
-        where += f", column {self.column!r}" if self.column else ""
-        return f"{where}: {self.message}" + (f" — {self.hint}" if self.hint else "")
-
-
-@dataclass
-class Sheet:
-    name: str
-    file: str
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _table(name: str, file: str, raw: list[list[object]], problems: list[Problem], allowed: tuple[str, ...]) -> Sheet:
-    sheet = Sheet(name, file)
-    if not raw or not any(_cell(c) for c in raw[0]):
-        problems.append(CellProblem(file, 1, "the first row must hold the column names", "", name, ""))
-        return sheet
-    header = [normalise_header(_cell(c)) for c in raw[0]]
-    for i, col in enumerate(header):
-        if not col or col.startswith("#"):
-            continue
-        if col not in allowed:
-            problems.append(CellProblem(file, 1, f"unknown column {_cell(raw[0][i])!r}",
-                                        did_you_mean(col, allowed) or
-                                        f"columns are: {', '.join(allowed)}; start a column name with # "
-                                        "to keep it out of the import", name, _cell(raw[0][i])))
-        elif col in sheet.columns:
-            problems.append(CellProblem(file, 1, f"column {col!r} appears twice", "keep one", name, col))
-    sheet.columns = [c for c in header if c in allowed]
-    for n, values in enumerate(raw[1:], start=2):
-        row = {header[i]: _cell(v) for i, v in enumerate(values)
-               if i < len(header) and header[i] in allowed and _cell(v)}
-        if row:
-            sheet.rows.append((n, row))
-    return sheet
-
-
-def read_xlsx(data: bytes, file: str, problems: list[Problem]) -> tuple[Sheet, Sheet | None]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        names = {ws.lower().strip(): ws for ws in wb.sheetnames}
-        if ELEMENTS not in names:
-            problems.append(CellProblem(file, None, f"no sheet named {ELEMENTS!r}",
-                                        f"the workbook has {', '.join(map(repr, wb.sheetnames))}; rename the "
-                                        "sheet of entities to 'elements' (see templates/)", ELEMENTS, ""))
-            return Sheet(ELEMENTS, file), None
-        tables = {key: [list(r) for r in wb[names[key]].iter_rows(values_only=True)]
-                  for key in (ELEMENTS, CONNECTIONS) if key in names}
-        wb.close()
-    except Exception as exc:  # openpyxl raises zip, XML, key and value errors on damaged files
-        problems.append(Problem(file, None, f"cannot read the workbook: {type(exc).__name__}: {exc}",
-                                "save it again as .xlsx (Excel 2007+), or export the two sheets as CSV"))
-        return Sheet(ELEMENTS, file), None
-    elements = _table(ELEMENTS, file, tables[ELEMENTS], problems, ELEMENT_COLUMNS)
-    conns = _table(CONNECTIONS, file, tables[CONNECTIONS], problems, CONNECTION_COLUMNS) \
-        if CONNECTIONS in tables else None
-    return elements, conns
-
-
-def csv_pair(path: Path) -> tuple[Path, Path | None, str]:
-    """(elements file, connections file or None, default layer name) for one file of a CSV pair."""
-    m = re.match(rf"^(.*?)[-_. ]?({ELEMENTS}|{CONNECTIONS})$", path.stem, re.IGNORECASE)
-    if not m:
-        return path, None, path.stem
-    prefix, sep_stem = m[1], path.stem[len(m[1]):len(path.stem) - len(m[2])]
-    els = path.with_name(f"{prefix}{sep_stem}{ELEMENTS}{path.suffix}")
-    con = path.with_name(f"{prefix}{sep_stem}{CONNECTIONS}{path.suffix}")
-    return els, (con if con.is_file() else None), (prefix or path.resolve().parent.name)
-
-
-def read_csv(data: bytes, file: str, name: str, allowed: tuple[str, ...], problems: list[Problem]) -> Sheet:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problems.append(CellProblem(file, None, f"not UTF-8 text (byte {exc.start})",
-                                    "save the CSV as UTF-8", name, ""))
-        return Sheet(name, file)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        raw: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
-    except csv.Error as exc:
-        problems.append(CellProblem(file, None, f"not a readable CSV file: {exc}", "", name, ""))
-        return Sheet(name, file)
-    return _table(name, file, raw, problems, allowed)
 
 
 def _a(noun: str) -> str:
@@ -163,22 +55,28 @@ class _Mapper:
         for k in wanted:
             if self.known.has(k, rid):
                 return URIRef(iri(k, rid))
-        elsewhere = sorted(({self.kinds.get(rid, "")} | {k for k in (*KINDS, "side") if self.known.has(k, rid)})
-                           - {""})
+        elsewhere = sorted(({self.kinds.get(rid, "")} | {k for k in (*KINDS, "side") if self.known.has(k, rid)}) - {""})
         pool = {i for i, k in self.kinds.items() if k in wanted}
         for k in wanted:
             pool |= self.known.records.get(k, set())
-        hint = did_you_mean(rid, pool) or (f"{rid!r} is a {' and a '.join(elsewhere)}, not a "
-                                            f"{' or '.join(wanted)}" if elsewhere else
-                                            f"add it to the {ELEMENTS} sheet, or use the id of a curated record")
+        hint = did_you_mean(rid, pool) or (
+            f"{rid!r} is a {' and a '.join(elsewhere)}, not a {' or '.join(wanted)}"
+            if elsewhere
+            else f"add it to the {ELEMENTS} sheet, or use the id of a curated record"
+        )
         self.problem(sheet, row, column, f"unknown {' or '.join(wanted)} {ref!r}", hint)
         return None
 
     def concept(self, sheet: Sheet, row: int, column: str, scheme: str, value: str) -> URIRef | None:
         known = self.known.concepts.get(scheme, set())
         if value not in known:
-            self.problem(sheet, row, column, f"{value!r} is not in the {scheme} scheme",
-                         did_you_mean(value, known) or f"one of: {', '.join(sorted(known))}")
+            self.problem(
+                sheet,
+                row,
+                column,
+                f"{value!r} is not in the {scheme} scheme",
+                did_you_mean(value, known) or f"one of: {', '.join(sorted(known))}",
+            )
             return None
         return URIRef(f"{SCHEME_NS[scheme]}{value}")
 
@@ -197,19 +95,34 @@ class _Mapper:
                 self.problem(sheet, row, "id", "the row has no id", "give every element a short slug id")
                 continue
             if not SLUG.match(rid):
-                self.problem(sheet, row, "id", f"id {rid!r} is not a slug",
-                             "use lower-case letters, digits and single hyphens, e.g. 'eu-cyber-sanctions'")
+                self.problem(
+                    sheet,
+                    row,
+                    "id",
+                    f"id {rid!r} is not a slug",
+                    "use lower-case letters, digits and single hyphens, e.g. 'eu-cyber-sanctions'",
+                )
                 continue
             if kind not in KINDS:
-                self.problem(sheet, row, "kind", f"unknown kind {cells.get('kind', '')!r}",
-                             did_you_mean(kind, KINDS) or f"one of: {', '.join(KINDS)}")
+                self.problem(
+                    sheet,
+                    row,
+                    "kind",
+                    f"unknown kind {cells.get('kind', '')!r}",
+                    did_you_mean(kind, KINDS) or f"one of: {', '.join(KINDS)}",
+                )
                 continue
             if rid in self.kinds:
                 self.problem(sheet, row, "id", f"id {rid!r} is used twice", "give each element its own id")
                 continue
             if self.known.has(kind, rid):
-                self.problem(sheet, row, "id", f"{rid!r} is already {_a(kind)} in the graph (curated or another layer)",
-                             "refer to it in the connections sheet without redefining it, or pick another id")
+                self.problem(
+                    sheet,
+                    row,
+                    "id",
+                    f"{rid!r} is already {_a(kind)} in the graph (curated or another layer)",
+                    "refer to it in the connections sheet without redefining it, or pick another id",
+                )
                 continue
             self.kinds[rid] = kind
 
@@ -229,14 +142,22 @@ class _Mapper:
             if cells.get(col):
                 d = parse_date(cells[col])
                 if d is None:
-                    self.problem(sheet, row, col, f"{cells[col]!r} is not a date",
-                                 "write an ISO date such as 2019-05-17 (or 2019-05, or 2019)")
+                    self.problem(
+                        sheet,
+                        row,
+                        col,
+                        f"{cells[col]!r} is not a date",
+                        "write an ISO date such as 2019-05-17 (or 2019-05, or 2019)",
+                    )
                 dates[col] = d
-        classes = {"actor": [CYBER.Actor], "goal": [CYBER.StrategicGoal, SKOS.Concept],
-                   "instrument": [CYBER.PolicyInstrument], "incident": [CYBER.Incident],
-                   "source": [CYBER.SourceDocument]}[kind]
-        types = split(cells.get("type", "")) if kind == "incident" else (
-            [cells["type"]] if cells.get("type") else [])
+        classes = {
+            "actor": [CYBER.Actor],
+            "goal": [CYBER.StrategicGoal, SKOS.Concept],
+            "instrument": [CYBER.PolicyInstrument],
+            "incident": [CYBER.Incident],
+            "source": [CYBER.SourceDocument],
+        }[kind]
+        types = split(cells.get("type", "")) if kind == "incident" else ([cells["type"]] if cells.get("type") else [])
         if kind == "source":
             b.add(node, RDF.type, CYBER.SourceDocument)
             b.text(node, DCTERMS.title, cells.get("label"))
@@ -252,14 +173,24 @@ class _Mapper:
             if QID.match(cells["wikidata"]):
                 b.add(node, OWL.sameAs, WD[cells["wikidata"]])
             else:
-                self.problem(sheet, row, "wikidata", f"{cells['wikidata']!r} is not a Wikidata item id",
-                             "write it like Q458")
+                self.problem(
+                    sheet,
+                    row,
+                    "wikidata",
+                    f"{cells['wikidata']!r} is not a Wikidata item id",
+                    "write it like Q458",
+                )
         if cells.get("confidence"):
             if cells["confidence"] in CONFIDENCE:
                 b.add(node, CYBER.confidence, Literal(cells["confidence"]))
             else:
-                self.problem(sheet, row, "confidence", f"{cells['confidence']!r} is not a confidence",
-                             f"one of: {', '.join(CONFIDENCE)}")
+                self.problem(
+                    sheet,
+                    row,
+                    "confidence",
+                    f"{cells['confidence']!r} is not a confidence",
+                    f"one of: {', '.join(CONFIDENCE)}",
+                )
         b.text(node, SKOS.editorialNote, cells.get("note"))
         scheme = TYPE_SCHEME.get(kind)
         for t in types:
@@ -277,8 +208,13 @@ class _Mapper:
                 b.relate(node, CYBER.threatCategory, concept, srcs)
             else:
                 b.add(node, CYBER.sourceType, concept)
-        for col, p in (("adopted", CYBER.adopted), ("in_force", CYBER.inForce), ("ended", CYBER.ended),
-                       ("struck_down", CYBER.struckDown), ("end_date", CYBER.endDate)):
+        for col, p in (
+            ("adopted", CYBER.adopted),
+            ("in_force", CYBER.inForce),
+            ("ended", CYBER.ended),
+            ("struck_down", CYBER.struckDown),
+            ("end_date", CYBER.endDate),
+        ):
             b.date(node, p, dates.get(col))
         b.date(node, CYBER.occurred if kind == "incident" else DCTERMS.issued, dates.get("date"))
         if cells.get("side"):
@@ -295,8 +231,13 @@ class _Mapper:
             if re.match(r"^https?://\S+$", cells["url"]):
                 b.add(node, SCHEMA.url, URIRef(cells["url"]))
             else:
-                self.problem(sheet, row, "url", f"{cells['url']!r} is not an http(s) URL",
-                             "give the full https:// address")
+                self.problem(
+                    sheet,
+                    row,
+                    "url",
+                    f"{cells['url']!r} is not an http(s) URL",
+                    "give the full https:// address",
+                )
 
     def connection(self, sheet: Sheet, row: int, cells: dict[str, str]) -> None:
         for col in ("from", "relation", "to"):
@@ -306,14 +247,21 @@ class _Mapper:
             return
         rel = RELATIONS.get(normalise_relation(cells["relation"]))
         if rel is None:
-            self.problem(sheet, row, "relation", f"unknown relation {cells['relation']!r}",
-                         did_you_mean(normalise_relation(cells["relation"]), RELATIONS)
-                         or f"one of: {', '.join(RELATIONS)}")
+            self.problem(
+                sheet,
+                row,
+                "relation",
+                f"unknown relation {cells['relation']!r}",
+                did_you_mean(normalise_relation(cells["relation"]), RELATIONS) or f"one of: {', '.join(RELATIONS)}",
+            )
             return
         s = self.resolve(sheet, row, "from", cells["from"], rel.from_kinds)
         scheme = rel.to_kind.partition(":")[2]
-        o = (self.concept(sheet, row, "to", scheme, cells["to"]) if scheme
-             else self.resolve(sheet, row, "to", cells["to"], (rel.to_kind,)))
+        o = (
+            self.concept(sheet, row, "to", scheme, cells["to"])
+            if scheme
+            else self.resolve(sheet, row, "to", cells["to"], (rel.to_kind,))
+        )
         srcs = self.sources(sheet, row, cells)
         conf = cells.get("confidence")
         if conf and conf not in CONFIDENCE:
@@ -326,16 +274,29 @@ class _Mapper:
             elif cells.get(col) and rel.name != "pursues":
                 self.problem(sheet, row, col, f"{col!r} is only used for 'pursues'")
         if rel.name == "pursues" and since is None and not cells.get("since"):
-            self.problem(sheet, row, "since", "'pursues' needs the date the goal is pursued since",
-                         "and a source in 'sources' (the strategy that states it)")
+            self.problem(
+                sheet,
+                row,
+                "since",
+                "'pursues' needs the date the goal is pursued since",
+                "and a source in 'sources' (the strategy that states it)",
+            )
         if s is None or o is None:
             return
         self.b.relate(s, rel.predicate, o, srcs, conf, cells.get("note"))
         if rel.name == "pursues" and since is not None:
             self.pursuit(s, o, since, until, srcs, conf, cells.get("note"))
 
-    def pursuit(self, actor: URIRef, goal: URIRef, since: object, until: object, srcs: list[URIRef],
-                conf: str | None, note: str | None) -> None:
+    def pursuit(
+        self,
+        actor: URIRef,
+        goal: URIRef,
+        since: object,
+        until: object,
+        srcs: list[URIRef],
+        conf: str | None,
+        note: str | None,
+    ) -> None:
         from ..records import PartialDate
 
         assert isinstance(since, PartialDate)
@@ -354,21 +315,9 @@ class _Mapper:
         b.text(node, SKOS.editorialNote, note)
 
 
-def read(files: list[tuple[Path, bytes]], fmt: str) -> tuple[Sheet, Sheet | None, list[Problem]]:
-    """The two sheets of an XLSX workbook, or of a CSV pair ``[(elements), (connections)]``."""
-    problems: list[Problem] = []
-    if fmt == "xlsx":
-        path, data = files[0]
-        els, cons = read_xlsx(data, path.name, problems)
-    else:
-        els = read_csv(files[0][1], files[0][0].name, ELEMENTS, ELEMENT_COLUMNS, problems)
-        cons = read_csv(files[1][1], files[1][0].name, CONNECTIONS, CONNECTION_COLUMNS, problems) \
-            if len(files) > 1 else None
-    return els, cons, problems
-
-
-def to_graph(files: list[tuple[Path, bytes]], fmt: str, info: FileInfo, known: Known,
-             issuer: str | None = None) -> Graph:
+def to_graph(
+    files: list[tuple[Path, bytes]], fmt: str, info: FileInfo, known: Known, issuer: str | None = None
+) -> Graph:
     """The layer graph of a workbook or CSV pair; raises :class:`DataError` listing every bad cell.
 
     ``issuer`` (an actor id from this file or the curated record) issues the file's source node.

@@ -26,8 +26,10 @@ from ..errors import DataError, Problem
 from ..namespaces import AKIND, CYBER, DCTERMS, ID, IT, OWL, RDF, RDFS, SCHEMA, SKOS, iri
 from .base import Builder, FileInfo, Known, parse_date
 
-STIX_ID = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)--([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                     r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
+STIX_ID = re.compile(
+    r"^([a-z0-9]+(?:-[a-z0-9]+)*)--([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
 KNOWN_TYPES = ("threat-actor", "intrusion-set", "identity", "campaign", "malware", "report", "relationship")
 IGNORED_QUIETLY = ("marking-definition", "extension-definition", "language-content")
 
@@ -53,24 +55,48 @@ def _check(objects: list[Any], file: str) -> list[Problem]:
             continue
         sid, typ = obj.get("id"), obj.get("type")
         if not isinstance(typ, str) or not isinstance(sid, str):
-            problems.append(Problem(file, None, f"{where} has no 'type' or 'id' string",
-                                    "every STIX object has both (STIX 2.1 §3.1)"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    f"{where} has no 'type' or 'id' string",
+                    "every STIX object has both (STIX 2.1 §3.1)",
+                )
+            )
             continue
         m = STIX_ID.match(sid)
         if not m or m[1] != typ:
-            problems.append(Problem(file, None, f"{where}: id {sid!r} is not '{typ}--<uuid>'",
-                                    "a STIX id is the object type, two hyphens and a UUID"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    f"{where}: id {sid!r} is not '{typ}--<uuid>'",
+                    "a STIX id is the object type, two hyphens and a UUID",
+                )
+            )
             continue
         if sid in seen and typ != "marking-definition":
-            problems.append(Problem(file, None, f"{where}: id {sid!r} appears twice (also objects[{seen[sid]}])",
-                                    "keep one version of each object"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    f"{where}: id {sid!r} appears twice (also objects[{seen[sid]}])",
+                    "keep one version of each object",
+                )
+            )
         seen[sid] = n
         if typ not in KNOWN_TYPES:
             continue
         for key in ("created", "modified", "first_seen", "last_seen", "published"):
             if key in obj and (not isinstance(obj[key], str) or parse_date(obj[key]) is None):
-                problems.append(Problem(file, None, f"{where} ({sid}): '{key}' is not a STIX timestamp: "
-                                        f"{obj[key]!r}", "write it like 2020-10-22T00:00:00.000Z"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        f"{where} ({sid}): '{key}' is not a STIX timestamp: {obj[key]!r}",
+                        "write it like 2020-10-22T00:00:00.000Z",
+                    )
+                )
         name_needed = typ not in ("relationship",)
         if name_needed and _text(obj, "name") is None:
             problems.append(Problem(file, None, f"{where} ({sid}): a {typ} needs a 'name'"))
@@ -89,15 +115,28 @@ def read_bundle(data: bytes, file: str) -> list[dict[str, Any]]:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise DataError([Problem(file, getattr(exc, "lineno", None), f"not JSON: {exc}",
-                                 "a STIX 2.1 bundle is a JSON file")]) from None
+        raise DataError(
+            [
+                Problem(
+                    file, getattr(exc, "lineno", None), f"not JSON: {exc}", "a STIX 2.1 bundle is a JSON file"
+                )
+            ]
+        ) from None
     if isinstance(doc, dict) and doc.get("type") == "bundle":
         objects = doc.get("objects", [])
     elif isinstance(doc, dict) and isinstance(doc.get("type"), str) and "id" in doc:
         objects = [doc]
     else:
-        raise DataError([Problem(file, None, "not a STIX 2.1 bundle (no \"type\": \"bundle\")",
-                                 "export a bundle from your threat-intelligence platform")])
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    None,
+                    'not a STIX 2.1 bundle (no "type": "bundle")',
+                    "export a bundle from your threat-intelligence platform",
+                )
+            ]
+        )
     if not isinstance(objects, list):
         raise DataError([Problem(file, None, "the bundle's 'objects' must be a list")])
     problems = _check(objects, file)
@@ -127,12 +166,14 @@ class _Mapper:
         uuid = sid.split("--", 1)[1].lower()
         typ = obj["type"]
         found = self.known.identifiers.get(sid)
-        if found is None and typ in ("threat-actor", "intrusion-set", "identity"):
+        pool = {"campaign": self.known.incidents}.get(typ, self.known.labels)
+        if found is None and typ in ("threat-actor", "intrusion-set", "identity", "campaign"):
             names = [_text(obj, "name")] + [a for a in obj.get("aliases", []) if isinstance(a, str)]
-            hits = {n for name in names if name for n in self.known.labels.get(name.lower(), set())}
+            hits = {n for name in names if name for n in pool.get(name.lower(), set())}
             if len(hits) == 1:
                 found = hits.pop()
-                self.notes.append(f"{sid} ({_text(obj, 'name')}) matched the existing actor {found}")
+                what = "incident" if typ == "campaign" else "actor"
+                self.notes.append(f"{sid} ({_text(obj, 'name')}) matched the existing {what} {found}")
         if found is not None:
             self.reused.add(found)
         else:
@@ -166,15 +207,17 @@ class _Mapper:
         node = self.node(obj)
         if typ in ("threat-actor", "intrusion-set"):
             self.common(obj, node, [CYBER.Actor, CYBER.ThreatActor])
-            b.add(node, CYBER.actorKind, AKIND["threat-actor"])
+            if node not in self.reused:  # an actor has at most one kind: a matched one keeps its own
+                b.add(node, CYBER.actorKind, AKIND["threat-actor"])
         elif typ == "identity":
             self.common(obj, node, [CYBER.Actor])
         elif typ == "campaign":
             self.common(obj, node, [CYBER.Incident])
-            start = parse_date(obj.get("first_seen") or obj.get("created") or "")
-            b.date(node, CYBER.occurred, start)
-            if obj.get("last_seen"):
-                b.date(node, CYBER.endDate, parse_date(obj["last_seen"]))
+            if node not in self.reused:  # a matched incident keeps its curated dates
+                start = parse_date(obj.get("first_seen") or obj.get("created") or "")
+                b.date(node, CYBER.occurred, start)
+                if obj.get("last_seen"):
+                    b.date(node, CYBER.endDate, parse_date(obj["last_seen"]))
         elif typ == "malware":
             self.common(obj, node, [SCHEMA.SoftwareApplication])
         elif typ == "report":
@@ -186,14 +229,19 @@ class _Mapper:
                 b.add(node, DCTERMS.identifier, Literal(ext))
             urls = [r.get("url") for r in refs]
             url = next((u for u in urls if isinstance(u, str) and re.match(r"^https?://\S+$", u)), None)
-            b.add(node, SCHEMA.url, URIRef(url) if url else URIRef("urn:uuid:" + obj["id"].split("--")[1].lower()))
+            b.add(
+                node,
+                SCHEMA.url,
+                URIRef(url) if url else URIRef("urn:uuid:" + obj["id"].split("--")[1].lower()),
+            )
             creator = self.by_id.get(obj.get("created_by_ref", ""))
             if creator and creator["type"] == "identity":
                 b.add(node, CYBER.issuer, self.node(creator))
             else:
                 b.add(node, CYBER.issuer, b.author())
-                self.notes.append(f"{obj['id']}: the report names no creator identity; its issuer is the "
-                                  "file's author")
+                self.notes.append(
+                    f"{obj['id']}: the report names no creator identity; its issuer is the file's author"
+                )
 
     def relationship(self, rel: dict[str, Any]) -> None:
         rtype, sid = rel["relationship_type"], rel["id"]
@@ -217,16 +265,26 @@ class _Mapper:
         else:
             self.notes.append(f"{sid}: skipped '{rtype}' from {src['type']} to {tgt['type']} (no mapping)")
 
-    def attribution(self, rel: dict[str, Any], src: dict[str, Any], tgt: dict[str, Any], s: URIRef,
-                    o: URIRef, srcs: list[URIRef], conf: str | None) -> None:
+    def attribution(
+        self,
+        rel: dict[str, Any],
+        src: dict[str, Any],
+        tgt: dict[str, Any],
+        s: URIRef,
+        o: URIRef,
+        srcs: list[URIRef],
+        conf: str | None,
+    ) -> None:
         b = self.b
         if src["type"] in ("threat-actor", "intrusion-set", "identity"):
             b.relate(s, CYBER.partOf, o, srcs, conf)
         rep = self.report_of.get(rel["id"])
         creator = self.by_id.get(rel.get("created_by_ref") or (rep or {}).get("created_by_ref") or "")
         if creator is None or creator["type"] != "identity":
-            self.notes.append(f"{rel['id']}: attribution of {_text(src, 'name')} to {_text(tgt, 'name')} has no "
-                              "creator identity, so no attribution statement was made")
+            self.notes.append(
+                f"{rel['id']}: attribution of {_text(src, 'name')} to {_text(tgt, 'name')} has no "
+                "creator identity, so no attribution statement was made"
+            )
             return
         uuid = rel["id"].split("--", 1)[1].lower()
         inst = URIRef(iri("instrument", f"stix-{uuid}"))
@@ -234,7 +292,11 @@ class _Mapper:
         b.add(inst, DCTERMS.identifier, Literal(rel["id"]))
         b.add(inst, OWL.sameAs, URIRef("urn:uuid:" + uuid))
         b.add(inst, CYBER.instrumentType, IT["attribution-statement"])
-        b.text(inst, RDFS.label, f"{_text(creator, 'name')}: {_text(src, 'name')} attributed to {_text(tgt, 'name')}")
+        b.text(
+            inst,
+            RDFS.label,
+            f"{_text(creator, 'name')}: {_text(src, 'name')} attributed to {_text(tgt, 'name')}",
+        )
         b.text(inst, DCTERMS.description, _text(rel, "description"))
         when = (rep or {}).get("published") or rel.get("created") or ""
         b.date(inst, CYBER.adopted, parse_date(when))
@@ -265,15 +327,21 @@ def to_graph(data: bytes, info: FileInfo, known: Known) -> StixResult:
     for o in objects:
         if o["type"] == "relationship":
             m.relationship(o)
-    m.notes += [f"skipped {n} {t} object(s): not mapped" for t, n in sorted(skipped.items())
-                if t not in IGNORED_QUIETLY]
+    m.notes += [
+        f"skipped {n} {t} object(s): not mapped"
+        for t, n in sorted(skipped.items())
+        if t not in IGNORED_QUIETLY
+    ]
     if info.issuer is None:
         creators = {r.get("created_by_ref") for r in objects if r["type"] == "report"} - {None}
         if len(creators) == 1 and (c := m.by_id.get(str(next(iter(creators))))) and c["type"] == "identity":
             info.issuer = m.node(c)
     if info.date is None:
-        stamps = [parse_date(o.get("modified") or o.get("created") or "") for o in objects
-                  if o["type"] in KNOWN_TYPES]
+        stamps = [
+            parse_date(o.get("modified") or o.get("created") or "")
+            for o in objects
+            if o["type"] in KNOWN_TYPES
+        ]
         dates = [d for d in stamps if d is not None]
         if dates:
             info.date = max(dates).text
