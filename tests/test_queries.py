@@ -137,7 +137,6 @@ def test_find_by_short_name_and_unknown_name() -> None:
 
 def test_catalogue_readme_is_generated_from_headers() -> None:
     from conftest import ROOT
-
     from cyberkg.catalogue_doc import render
 
     assert (ROOT / "queries" / "README.md").read_text() == render(), "run: python -m cyberkg.catalogue_doc"

@@ -15,7 +15,23 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .namespaces import (
-    AKIND, CYBER, DCTERMS, FOAF, ID, IT, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, STYPE, THREAT, WD, XSD, iri,
+    AKIND,
+    CYBER,
+    DCTERMS,
+    FOAF,
+    ID,
+    IT,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    STYPE,
+    THREAT,
+    WD,
+    XSD,
+    iri,
 )
 from .records import Catalog, PartialDate, Record, Ref
 
