@@ -41,6 +41,9 @@ class _Group(click.Group):
 
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                              help="Output format for rows.")
+lang_option = click.option("--lang", envvar="CYBERKG_LANG", default=None, metavar="LANG",
+                           help="Language of labels in the output, e.g. de or fr (also CYBERKG_LANG); "
+                                "English where the graph has no label in it.")
 endpoint_option = click.option("--endpoint", envvar="CYBERKG_ENDPOINT", default=None, metavar="URL",
                                help="Run on a SPARQL 1.1 endpoint instead of the embedded store "
                                     "(also CYBERKG_ENDPOINT).")
@@ -131,14 +134,17 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.argument("name")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable).")
 @format_option
+@lang_option
 @endpoint_option
-def query(name: str, params: tuple[str, ...], fmt: str, endpoint: str | None) -> None:
+def query(name: str, params: tuple[str, ...], fmt: str, lang: str | None, endpoint: str | None) -> None:
     """Run a catalogue query by NAME, a .rq FILE, or - for standard input."""
+    from .labels import relabel_rows
     from .queries import find, run
 
     q = find(name)
-    result = run(q, open_source(endpoint), _params(params))
-    click.echo(render(result.vars, result.rows, fmt), nl=False)
+    ds = open_source(endpoint)
+    result = run(q, ds, _params(params))
+    click.echo(render(result.vars, relabel_rows(ds, result.vars, result.rows, lang), fmt), nl=False)
 
 
 @main.command()
@@ -146,13 +152,14 @@ def query(name: str, params: tuple[str, ...], fmt: str, endpoint: str | None) ->
 @click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
 @click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
 @format_option
+@lang_option
 @endpoint_option
-def gaps(as_of: str, sides: str, count_dialogues: bool, fmt: str, endpoint: str | None) -> None:
+def gaps(as_of: str, sides: str, count_dialogues: bool, fmt: str, lang: str | None, endpoint: str | None) -> None:
     """Shared goals with no joint instrument in force at a date, with who pursues them and what each
     side does alone."""
     from .gaps import find_gaps, table_rows
 
-    report = find_gaps(open_source(endpoint), as_of, sides.split(","), count_dialogues)
+    report = find_gaps(open_source(endpoint), as_of, sides.split(","), count_dialogues, lang=lang)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return

@@ -77,8 +77,9 @@ def coverage(ds: Any) -> dict[str, Any]:
 
 
 def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, str] | list[str] = ("EU", "US"),
-              count_dialogues: bool = False, details: bool = True) -> GapReport:
-    """Shared goals of two sides with no joint instrument in force on ``as_of``."""
+              count_dialogues: bool = False, details: bool = True, lang: str | None = None) -> GapReport:
+    """Shared goals of two sides with no joint instrument in force on ``as_of``; labels in ``lang``
+    (else ``CYBERKG_LANG``, else English) where the graph has them."""
     as_of_text = as_of.isoformat() if isinstance(as_of, dt.date) else (
         dt.date.today().isoformat() if as_of == "today" else str(as_of))
     try:
@@ -113,7 +114,27 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
                                                                "instrument", "label", "type", "start")}
                                  for r in related.rows]
         gaps.append(gap)
+    _relabel(ds, gaps, lang)
     return GapReport(as_of_text, codes, count_dialogues, coverage(ds), gaps)
+
+
+def _relabel(ds: Any, gaps: list[Gap], lang: str | None) -> None:
+    """Put every label of the report in the reader's language (one query for all of them)."""
+    from . import labels
+
+    if labels.current(lang) == labels.DEFAULT:
+        return
+    items = [(g.__dict__, "goal", "label") for g in gaps]
+    for g in gaps:
+        items += [(p, "actor", "actorLabel") for ps in g.pursuers.values() for p in ps]
+        items += [(i, "instrument", "label") for xs in g.alone.values() for i in xs]
+        items += [(j, "instrument", "label") for j in g.related_joint]
+        items += [(j, "relatedGoal", "relatedLabel") for j in g.related_joint]
+    names = labels.pick_many(ds, [URIRef(str(d[k])) for d, k, _ in items if d.get(k)], lang)
+    for d, key, label_key in items:
+        name = names.get(URIRef(str(d.get(key))))
+        if name is not None:
+            d[label_key] = name
 
 
 def table_rows(report: GapReport) -> tuple[list[str], list[dict[str, Any]]]:

@@ -89,3 +89,31 @@ def pick_many(ds: Any, iris: Iterable[URIRef], lang: str | None = None) -> dict[
         if isinstance(label, Literal):
             found.setdefault(URIRef(str(x)), []).append(label)
     return {n: lab for n in nodes if (lab := choose(found.get(n, []), lang)) is not None}
+
+
+def relabel_rows(ds: Any, columns: list[str], rows: list[dict[str, Any]], lang: str | None) -> list[dict[str, Any]]:
+    """Rows with every label column in ``lang``: a column ``xLabel`` takes the label of the IRI in
+    column ``x``; a column ``label`` that of the first IRI column. Rows are returned as new dicts."""
+    if current(lang) == DEFAULT:
+        return rows
+    pairs = []
+    for col in columns:
+        if col.endswith("Label") and col[: -len("Label")] in columns:
+            pairs.append((col, col[: -len("Label")]))
+        elif col == "label":
+            iri_col = next((c for c in columns if rows and isinstance(rows[0].get(c), URIRef)), None)
+            if iri_col is not None:
+                pairs.append((col, iri_col))
+    if not pairs:
+        return rows
+    iris = {r[i] for r in rows for _, i in pairs if isinstance(r.get(i), URIRef)}
+    names = pick_many(ds, iris, lang)
+    out = []
+    for r in rows:
+        new = dict(r)
+        for label_col, iri_col in pairs:
+            node = r.get(iri_col)
+            if isinstance(node, URIRef) and node in names:
+                new[label_col] = Literal(names[node])
+        out.append(new)
+    return out
