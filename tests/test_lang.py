@@ -44,3 +44,12 @@ def test_query_rows_relabelled(multilingual) -> None:  # type: ignore[no-untyped
     fr = relabel_rows(multilingual, rows.vars, rows.rows, "fr")
     assert [str(r["label"]) for r in fr] == ["Preuves transfrontières", "Impose costs", "Talk regularly"]
     assert relabel_rows(multilingual, rows.vars, rows.rows, "en") == rows.rows
+
+
+def test_view_labels_in_the_asked_language(multilingual) -> None:  # type: ignore[no-untyped-def]
+    from cyberkg.network import to_networkx
+
+    goal = iri("goal", "evidence")
+    assert to_networkx(multilingual, lang="de").nodes[goal]["label"] == "Grenzüberschreitende Beweismittel"
+    assert to_networkx(multilingual).nodes[goal]["label"] == "Cross-border evidence"
+    assert to_networkx(multilingual, lang="it").nodes[goal]["label"] == "Cross-border evidence"

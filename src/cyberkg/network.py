@@ -154,9 +154,13 @@ def _active(start: dt.date | None, end: dt.date | None, on: dt.date) -> bool:
 
 
 def to_networkx(
-    ds: Any, as_of: str | dt.date | None = None, kinds: Iterable[str] | None = None
+    ds: Any, as_of: str | dt.date | None = None, kinds: Iterable[str] | None = None, lang: str | None = None
 ) -> nx.MultiDiGraph:
-    """The record graph of ``ds`` (at ``as_of`` when given) as a networkx MultiDiGraph keyed by IRI."""
+    """The record graph of ``ds`` (at ``as_of`` when given) as a networkx MultiDiGraph keyed by IRI.
+    Text attributes (labels, descriptions) are in ``lang`` where the graph has it, else English."""
+    from .labels import current
+
+    want = current(lang)
     on = parse_as_of(as_of)
     records: dict[str, str] = {}
     rank = {c: i for i, (c, _) in enumerate(KIND_CLASSES)}
@@ -170,6 +174,7 @@ def to_networkx(
     attrs: dict[str, dict[str, set[str]]] = {n: defaultdict(set) for n in records}
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
     other_lang: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    english: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     side_of: dict[str, set[str]] = defaultdict(set)  # node -> side IRIs (derived)
     for s, p, o in _query(ds, Q_TRIPLES):
         s, p = str(s), URIRef(str(p))
@@ -179,7 +184,11 @@ def to_networkx(
             continue
         name = local_name(p)
         if isinstance(o, Literal):
-            (attrs[s] if o.language in (None, "", "en") else other_lang[s])[name].add(str(o))
+            tag = (o.language or "").lower()
+            if tag in ("", want) or tag.split("-")[0] == want:
+                attrs[s][name].add(str(o))
+            else:
+                (english if tag == "en" else other_lang)[s][name].add(str(o))
         elif str(o) in records:
             clash = edges.get((s, str(o), name), {}).get("predicate", str(p)) != str(p)
             edges[(s, str(o), str(p) if clash else name)] = {
@@ -189,9 +198,11 @@ def to_networkx(
             }
         elif isinstance(o, URIRef):
             attrs[s][name].add(concepts.get(str(o), str(o)))
-    for s, by_name in other_lang.items():  # another language only where English is missing
-        for name, values in by_name.items():
-            attrs[s].setdefault(name, values)
+    for fallback in (english, other_lang):  # English, then any language, only where the wanted one is missing
+        for s, by_name in fallback.items():
+            for name, values in by_name.items():
+                if name not in attrs[s]:
+                    attrs[s][name] = values
     for s, p, o, src, conf, note in _query(ds, Q_STATEMENTS):
         e = edges.get((str(s), str(o), local_name(str(p))))
         if e is not None:

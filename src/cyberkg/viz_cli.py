@@ -22,6 +22,7 @@ def build_view(
     params: dict[str, str] | None = None,
     sides: str = "EU,US",
     count_dialogues: bool = False,
+    lang: str | None = None,
 ) -> tuple[Any, str, str]:
     """The networkx graph of one view, its title and a one-line description."""
     from . import network
@@ -32,15 +33,15 @@ def build_view(
     if gaps:
         from .gaps import find_gaps
 
-        report = find_gaps(ds, as_of or "2020-11-26", sides.split(","), count_dialogues)
-        full = network.to_networkx(ds, as_of=report.as_of)
+        report = find_gaps(ds, as_of or "2020-11-26", sides.split(","), count_dialogues, lang=lang)
+        full = network.to_networkx(ds, as_of=report.as_of, lang=lang)
         g = network.gap_subgraph(full, report)
         return (
             g,
             f"Gaps {' vs '.join(report.sides)}: {len(report.gaps)} shared goal(s) without a joint instrument",
             report.rule,
         )
-    full = network.to_networkx(ds, as_of=as_of)
+    full = network.to_networkx(ds, as_of=as_of, lang=lang)
     if focus:
         g = network.focus(full, focus, depth)
         label = g.nodes[g.graph["focus"]]["label"]
@@ -117,6 +118,8 @@ def _run_query(ds: Any, query: str, params: dict[str, str]) -> tuple[str, Any]:
     show_default=True,
     help="auto: physics until stable for small views, a precomputed layout for big ones.",
 )
+@click.option("--lang", envvar="CYBERKG_LANG", default=None, metavar="LANG",
+              help="Language of labels in the view, e.g. de or fr (also CYBERKG_LANG); English where missing.")
 @click.option(
     "--endpoint",
     envvar="CYBERKG_ENDPOINT",
@@ -136,6 +139,7 @@ def viz(
     params: tuple[str, ...],
     title: str | None,
     layout: str,
+    lang: str | None,
     endpoint: str | None,
 ) -> None:
     """Write ONE self-contained interactive HTML view (opens from disk, no network): search, filters by
@@ -148,7 +152,7 @@ def viz(
     if as_of is not None:
         as_of = parse_as_of(as_of).isoformat()  # type: ignore[union-attr]
     graph, heading, description = build_view(
-        open_source(endpoint), as_of, gaps, focus, depth, query, _params(params), sides, count_dialogues
+        open_source(endpoint), as_of, gaps, focus, depth, query, _params(params), sides, count_dialogues, lang
     )
     out = output or paths.build_dir() / DEFAULT_OUT
     info = write_view(graph, out, title or heading, graph.graph.get("as_of"), description, layout)
