@@ -62,3 +62,14 @@ def test_a_syntax_error_names_the_line(kg_env: Path, tmp_path: Path) -> None:
     bad.write_text("@prefix x: <http://x/> .\nx:a x:b x:c .\nx:d x:e \n")
     with pytest.raises(DataError, match=r"broken.ttl(:\d+)?: cannot parse the turtle file"):
         import_files([bad], ds=_store(), build_dir=kg_env)
+
+
+def test_jsonld_remote_context_is_refused_without_network(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from cyberkg.errors import DataError
+    from cyberkg.importers.rdf import parse
+
+    doc = b'{"@context": "https://schema.org/", "@id": "https://example.org/x", "name": "X"}'
+    with pytest.raises(DataError, match="would be fetched from the network"):
+        parse(doc, "jsonld", "remote.jsonld")

@@ -32,8 +32,35 @@ QUADS = ("trig", "nq")
 PROVENANCED = {*BY_PREDICATE, CYBER.onSide, CYBER.threatCategory}
 
 
+def _remote_contexts(node: object) -> list[str]:
+    """Every ``@context`` given by reference (a URL) anywhere in a JSON-LD document."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                refs = value if isinstance(value, list) else [value]
+                found += [r for r in refs if isinstance(r, str)]
+            found += _remote_contexts(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _remote_contexts(item)
+    return found
+
+
 def parse(data: bytes, fmt: str, file: str) -> Graph:
-    """Parse ``data``; a syntax error becomes a :class:`DataError` naming the file (and line)."""
+    """Parse ``data``; a syntax error becomes a :class:`DataError` naming the file (and line).
+    A JSON-LD ``@context`` given by URL is refused: importing never reaches the network."""
+    if fmt == "jsonld":
+        import json
+
+        try:
+            remote = _remote_contexts(json.loads(data))
+        except ValueError as exc:
+            raise DataError([Problem(file, getattr(exc, "lineno", None), f"not valid JSON: {exc}",
+                                     "check the file is JSON-LD")]) from None
+        if remote:
+            raise DataError([Problem(file, None, f"the JSON-LD @context refers to {remote[0]!r}, which would be "
+                                     "fetched from the network", "inline the context in the file and import again")])
     g = Graph()
     try:
         if fmt in QUADS:
