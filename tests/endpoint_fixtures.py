@@ -3,13 +3,10 @@ the curated record, and a scriptable HTTP server (faults, or a proxy in front of
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
 import sys
-import tarfile
-import io
 import threading
 import time
 import urllib.error
@@ -21,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOT_GRAPH = ROOT / "graph"
 
 
 def free_port() -> int:
@@ -48,6 +48,7 @@ class OxigraphServer:
             args.append("--union-default-graph")
         if timeout_s:
             args += ["--timeout-s", str(timeout_s)]
+        location.parent.mkdir(parents=True, exist_ok=True)
         self.log = location.parent / f"oxigraph-{self.port}.log"
         self._log = open(self.log, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
@@ -95,34 +96,17 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServe
     server.stop()
 
 
-def _snapshot_home(dest: Path) -> Path:
-    """graph/, ontology/ and queries/ as committed (git HEAD): used when the working copy is mid-edit."""
-    from cyberkg import paths
-
-    out = subprocess.run(["git", "-C", str(paths.home()), "archive", "HEAD", "graph", "ontology", "queries"],
-                         capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(out)) as tar:
-        tar.extractall(dest, filter="data")
-    return dest
-
-
 @pytest.fixture(scope="session")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The embedded (Oxigraph-backed) dataset built from the curated record, in memory."""
-    from cyberkg import paths, store
-    from cyberkg.errors import DataError
+    from cyberkg import store
     from cyberkg.loaders import load_catalog
     from cyberkg.mapping import map_catalog
 
-    try:
-        catalog = load_catalog()
-    except DataError as exc:  # others are curating graph/ right now; fall back to the last commit
-        home = _snapshot_home(tmp_path_factory.mktemp("home"))
-        os.environ["CYBERKG_HOME"] = str(home)
-        print(f"graph/ does not load ({str(exc).splitlines()[0]}); using git HEAD's copy", file=sys.stderr)
-        catalog = load_catalog()
+    catalog = load_catalog(ROOT_GRAPH)
     ds = store.new_dataset("oxigraph")
-    store.populate(ds, map_catalog(catalog), store.ontology_graph(), store.read_turtle_dir(paths.graph_dir() / "vocab"))
+    ontology, vocab = store.ontology_graph(ROOT / "ontology"), store.read_turtle_dir(ROOT_GRAPH / "vocab")
+    store.populate(ds, map_catalog(catalog), ontology, vocab)
     return ds
 
 

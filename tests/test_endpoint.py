@@ -13,9 +13,8 @@ from rdflib.compare import isomorphic
 
 from cyberkg import export, gaps, publish, queries, validate
 from cyberkg.endpoint import connect, query_kind
-from cyberkg.endpoint_http import EndpointResponseError, EndpointTimeout, Settings
+from cyberkg.endpoint_http import EndpointTimeout, Settings
 from cyberkg.errors import QueryError
-
 from endpoint_fixtures import OxigraphServer, embedded, oxigraph  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.server
@@ -84,7 +83,13 @@ def test_gaps_same_as_embedded(remote: Any, embedded: Any, as_of: str, count_dia
 
 @pytest.mark.parametrize("fmt", ["nt", "trig", "turtle"])
 def test_export_same_bytes(remote: Any, embedded: Any, fmt: str) -> None:  # noqa: F811
-    assert export.serialize(remote, fmt, "all", derived=True) == export.serialize(embedded, fmt, "all", derived=True)
+    here = export.serialize(embedded, fmt, "all", derived=True)
+    there = export.serialize(remote, fmt, "all", derived=True)
+    if there != here:
+        import difflib
+
+        diff = difflib.unified_diff(here.decode().splitlines(), there.decode().splitlines(), lineterm="", n=1)
+        pytest.fail("\n".join(list(diff)[:40]))
 
 
 def test_quality_checks_and_data_graph_same(remote: Any, embedded: Any) -> None:  # noqa: F811
@@ -122,7 +127,7 @@ def test_republish_is_idempotent(oxigraph: OxigraphServer, embedded: Any, method
     assert leftovers.askAnswer is False
 
 
-def test_blank_nodes_survive_chunked_update(oxigraph: OxigraphServer) -> None:
+def test_blank_nodes_survive_chunked_update(oxigraph: OxigraphServer) -> None:  # noqa: F811
     from cyberkg import store
 
     src = Graph()
@@ -133,9 +138,11 @@ def test_blank_nodes_survive_chunked_update(oxigraph: OxigraphServer) -> None:
     name = "http://example.org/graph/bnodes"
     store.add_graph(ds, URIRef(name), src)
     target = connect(oxigraph.query_url)
+    expected = graph_on(ds, name)  # as the embedded store gives it back
+    assert len(expected) == len(src) == 60
     for _ in range(2):
         publish.publish(ds, target, method="update", chunk_size=7, progress=False)
-        assert isomorphic(graph_on(target, name), src)
+        assert isomorphic(graph_on(target, name), expected)
 
 
 def test_query_timeout_on_the_server(tmp_path: Any, embedded: Any) -> None:  # noqa: F811
@@ -143,10 +150,10 @@ def test_query_timeout_on_the_server(tmp_path: Any, embedded: Any) -> None:  # n
     try:
         publish.publish(embedded, connect(server.query_url), graphs=["https://w3id.org/cyberkg/graph/curated"],
                         progress=False)
-        slow = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } "
-        with pytest.raises((EndpointResponseError, EndpointTimeout)) as info:
+        slow = "SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f }"  # streams ~30 MB/s until the server cuts it
+        with pytest.raises(EndpointTimeout) as info:
             connect(server.query_url, settings=Settings(timeout=120, retries=0)).query(slow)
-        assert "timeout" in str(info.value).lower()
+        assert "time limit" in str(info.value)
     finally:
         server.stop()
 

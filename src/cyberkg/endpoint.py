@@ -87,7 +87,7 @@ class RemoteDataset:
         sw.setRequestMethod(URLENCODED)
         sw.setQuery(text)
         sw.queryType = kind  # SPARQLWrapper's own guess trips on leading comments
-        sw.setTimeout(self.settings.timeout)  # type: ignore[arg-type]  # it takes a float fine
+        sw.timeout = self.settings.timeout  # type: ignore[assignment]  # setTimeout() truncates to int; 0 = none
         sw.addCustomHttpHeader("Accept", ACCEPT[kind])
         for k, v in self.auth.headers().items():
             sw.addCustomHttpHeader(k, v)
@@ -133,6 +133,12 @@ class RemoteDataset:
                 f"query: {where} answered with an HTML page ({body_excerpt(body, 80)!r}) where {kind} results were "
                 "expected — the URL is probably the store's web page or a login page, not its SPARQL endpoint "
                 "(docs/endpoints.md lists the right URL for each store)")
+        if b"operation has been cancelled" in body[-200:]:
+            from .endpoint_http import EndpointTimeout
+
+            raise EndpointTimeout(
+                f"query: {where} stopped the query at its own time limit and cut the answer off (Oxigraph "
+                "server's --timeout-s) — raise the server's timeout or simplify the query")
         try:
             if kind in ("SELECT", "ASK"):
                 fmt = "xml" if "xml" in mime else "json"
@@ -148,6 +154,7 @@ class RemoteDataset:
                 f"{kind} results ({type(exc).__name__}) — it was probably cut off mid-stream, which is how "
                 "Oxigraph server reports its own --timeout-s; raise the server's timeout or simplify the query"
             ) from None
+        _typed_strings(result)
         cap = headers.get("x-sparql-maxrows")
         if kind == "SELECT" and cap and cap.isdigit() and len(result.bindings) >= int(cap):
             raise EndpointResponseError(
@@ -169,7 +176,7 @@ class RemoteDataset:
             sw.setRequestMethod(URLENCODED)
             sw.setQuery(text)
             sw.queryType = "INSERT"
-            sw.setTimeout(self.settings.timeout)  # type: ignore[arg-type]
+            sw.timeout = self.settings.timeout  # type: ignore[assignment]
             for k, v in self.auth.headers().items():
                 sw.addCustomHttpHeader(k, v)
             try:
@@ -185,6 +192,25 @@ class RemoteDataset:
                 raise status_error(exc.code, data, "update", url, self.auth) from None
 
         with_retries(once, self.settings, "update", url, retry_reset=retry_reset)
+
+
+def _typed_strings(result: Result) -> None:
+    """Give plain literals the explicit ``xsd:string`` datatype, as the embedded (Oxigraph) store
+    returns them: the same RDF term (RDF 1.1), but rdflib compares the two forms as different."""
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    def fix(term: Any) -> Any:
+        if isinstance(term, Literal) and term.datatype is None and not term.language:
+            return Literal(str(term), datatype=XSD.string)
+        return term
+
+    if result.type == "SELECT":
+        result.bindings = [{k: fix(v) for k, v in b.items()} for b in result.bindings]
+    elif result.type == "CONSTRUCT" and result.graph is not None:
+        fixed = Graph()
+        fixed.addN((s, p, fix(o), fixed) for s, p, o in result.graph)
+        result.graph = fixed
 
 
 def _read(exc: urllib.error.HTTPError) -> bytes:

@@ -258,6 +258,20 @@ def body_excerpt(body: bytes, limit: int = 200) -> str:
     return (text[:limit] + "…") if len(text) > limit else (text or "(empty body)")
 
 
-__all__ = ["Auth", "EndpointAuthError", "EndpointError", "EndpointNotFound", "EndpointResponseError",
-           "EndpointServerError", "EndpointTimeout", "EndpointUnreachable", "Settings", "USER_AGENT",
-           "check_url", "credentials", "redact", "status_error", "with_retries"]
+__all__ = [
+    "USER_AGENT",
+    "Auth",
+    "EndpointAuthError",
+    "EndpointError",
+    "EndpointNotFound",
+    "EndpointResponseError",
+    "EndpointServerError",
+    "EndpointTimeout",
+    "EndpointUnreachable",
+    "Settings",
+    "check_url",
+    "credentials",
+    "redact",
+    "status_error",
+    "with_retries",
+]

@@ -13,6 +13,7 @@ Re-publishing replaces each graph, so the same input leaves the same triples on 
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import re
 import time
@@ -204,10 +205,8 @@ def update_graph(remote: RemoteDataset, graph: str, data: bytes, chunk_size: int
         # already gone would empty the target.
         remote.update(f"MOVE GRAPH {staging} TO GRAPH {target}", retry_reset=False)
     except BaseException:
-        try:
+        with contextlib.suppress(EndpointError):
             remote.update(f"DROP SILENT GRAPH {staging}", retry_reset=False)
-        except EndpointError:
-            pass
         raise
 
 
@@ -215,11 +214,10 @@ def union_default(remote: RemoteDataset, ds: Any, graph: str) -> bool | None:
     """Whether a triple of ``graph`` is visible in the store's default graph."""
     if remote.default_graphs:
         return None
-    row = next(iter(ds.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o FILTER(isIRI(?s)) }} }} "
-                             "LIMIT 1")), None)
-    if row is None:
+    rows = list(ds.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o FILTER(isIRI(?s)) }} }} LIMIT 1"))
+    if not rows:  # (consumed in full: pyoxigraph's lazy solutions must not be dropped on another thread)
         return None
-    s, p, o = row
+    s, p, o = rows[0]
     return bool(remote.query(f"ASK {{ {s.n3()} {p.n3()} {o.n3()} }}").askAnswer)
 
 

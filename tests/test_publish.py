@@ -1,0 +1,145 @@
+"""Publishing: Graph Store PUT, the chunked-Update fallback, and failures that leave the previous
+graph on the server (a real Oxigraph server, behind a scriptable proxy where a fault is needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, URIRef
+
+from cyberkg import publish, store
+from cyberkg.endpoint import connect
+from cyberkg.endpoint_http import EndpointError, EndpointServerError, EndpointUnreachable, Settings
+from endpoint_fixtures import (  # noqa: F401  (fixtures)
+    OxigraphServer,
+    Seen,
+    by_path,
+    embedded,
+    forward,
+    oxigraph,
+    reply,
+    script_server,
+)
+
+pytestmark = pytest.mark.server
+G = "http://example.org/graph/test"
+
+
+def dataset(n: int, tag: str) -> Any:
+    g = Graph()
+    for i in range(n):
+        g.add((URIRef(f"http://example.org/s{i}"), URIRef("http://example.org/p"), URIRef(f"http://example.org/{tag}{i}")))
+    ds = store.new_dataset("oxigraph")
+    store.add_graph(ds, URIRef(G), g)
+    return ds
+
+
+def objects(server: OxigraphServer) -> set[str]:
+    r = connect(server.query_url).query(f"SELECT ?o WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}")
+    return {str(row[0]) for row in r}
+
+
+def fast(url: str, **kw: Any) -> Any:
+    return connect(url, settings=Settings(timeout=30, retries=kw.pop("retries", 2), sleep=lambda s: None), **kw)
+
+
+@pytest.mark.parametrize(("url", "update", "gsp"), [
+    ("http://h:7878/query", "http://h:7878/update", "http://h:7878/store"),
+    ("http://h:3030/ds/sparql", "http://h:3030/ds/update", "http://h:3030/ds/data"),
+    ("http://h:3030/ds/query", "http://h:3030/ds/update", "http://h:3030/ds/data"),
+    ("http://h:7200/repositories/kg", "http://h:7200/repositories/kg/statements",
+     "http://h:7200/repositories/kg/rdf-graphs/service"),
+    ("http://h:8890/sparql", "http://h:8890/sparql", "http://h:8890/sparql-graph-crud"),
+    ("http://h:7001/", "http://h:7001/", None),
+])
+def test_guess_urls(url: str, update: str, gsp: str | None) -> None:
+    assert publish.guess_urls(url) == (update, gsp)
+
+
+def test_chunks_keep_blank_nodes_together() -> None:
+    lines = [f"<http://a/{i}> <http://p> <http://o> .".encode() for i in range(10)]
+    blank = [b"_:b1 <http://p> <http://o> .", b"<http://a/x> <http://p> _:b1 ."]
+    parts = list(publish.chunks(lines[:5] + blank + lines[5:], 4))
+    assert [len(p) for p in parts] == [4, 4, 2, 2]
+    assert parts[-1] == blank
+
+
+def test_put_then_update_fallback(oxigraph: OxigraphServer, script_server: Any) -> None:  # noqa: F811
+    proxy = script_server([by_path({"/store": reply(405, b"no graph store here", "text/plain")},
+                                   forward(oxigraph.base))])
+    report = publish.publish(dataset(2500, "v1-"), fast(proxy.url + "/query"), chunk_size=1000, progress=False)
+    assert [g.method for g in report.graphs] == ["update"]
+    assert objects(oxigraph) == {f"http://example.org/v1-{i}" for i in range(2500)}
+    updates = [s for s in proxy.seen if s.path == "/update"]
+    assert len(updates) == 1 + 3 + 1  # drop staging, 3 chunks, move
+    assert b"MOVE+GRAPH" in updates[-1].body
+    assert "via SPARQL Update" in report.summary() and "2,500 triples" in report.summary()
+
+
+def test_explicit_store_url_that_is_not_one_is_an_error(oxigraph: OxigraphServer, script_server: Any) -> None:  # noqa: F811
+    proxy = script_server([reply(404, b"nothing", "text/plain")])
+    with pytest.raises(EndpointError, match=r"not a Graph Store endpoint.*--method update"):
+        publish.publish(dataset(3, "x"), fast(oxigraph.query_url, store_url=proxy.url + "/store"), progress=False)
+
+
+def test_put_retries_on_503(oxigraph: OxigraphServer, script_server: Any) -> None:  # noqa: F811
+    proxy = script_server([reply(503, b"busy", "text/plain", {"Retry-After": "1"}), forward(oxigraph.base)])
+    report = publish.publish(dataset(10, "r"), fast(proxy.url + "/query"), progress=False)
+    assert [g.method for g in report.graphs] == ["put"]
+    assert [s.method for s in proxy.seen[:2]] == ["PUT", "PUT"]
+    assert objects(oxigraph) == {f"http://example.org/r{i}" for i in range(10)}
+
+
+def test_put_cut_halfway_keeps_the_old_graph(oxigraph: OxigraphServer, script_server: Any) -> None:  # noqa: F811
+    publish.publish(dataset(3000, "old-"), connect(oxigraph.query_url), progress=False)
+    proxy = script_server([by_path({"/store": forward(oxigraph.base, cut_body_at=0.5)}, forward(oxigraph.base))])
+    with pytest.raises(EndpointUnreachable):
+        publish.publish(dataset(3000, "new-"), fast(proxy.url + "/query", retries=1), method="put", progress=False)
+    assert [s.method for s in proxy.seen] == ["PUT", "PUT"]  # retried once, cut again
+    assert objects(oxigraph) == {f"http://example.org/old-{i}" for i in range(3000)}
+
+
+def test_update_failing_midway_keeps_the_old_graph(oxigraph: OxigraphServer, script_server: Any) -> None:  # noqa: F811
+    publish.publish(dataset(3000, "old-"), connect(oxigraph.query_url), progress=False)
+    calls = {"n": 0}
+
+    def third_insert_fails(h: Any, seen: Seen) -> None:
+        if seen.path == "/update" and b"INSERT+DATA" in seen.body:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                return reply(500, b"Virtuoso 37000 Error SP031: parser stack overflow", "text/plain")(h, seen)
+        return forward(oxigraph.base)(h, seen)
+
+    proxy = script_server([third_insert_fails])
+    with pytest.raises(EndpointServerError, match="parser stack overflow"):
+        publish.publish(dataset(3000, "new-"), fast(proxy.url + "/query"), method="update", chunk_size=500,
+                        progress=False)
+    assert objects(oxigraph) == {f"http://example.org/old-{i}" for i in range(3000)}
+    staged = connect(oxigraph.query_url).query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), 'staging')) }")
+    assert staged.askAnswer is False  # the staging graph was cleaned up
+
+
+def test_unknown_graph_and_progress_bar(oxigraph: OxigraphServer, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    with pytest.raises(EndpointError, match="no named graph http://nowhere"):
+        publish.publish(dataset(3, "x"), connect(oxigraph.query_url), graphs=["http://nowhere"], progress=False)
+    publish.publish(dataset(20, "p"), connect(oxigraph.query_url), progress=True)
+    err = capsys.readouterr().err
+    assert "publish" in err and "20" in err
+
+
+def test_cli_publish(oxigraph: OxigraphServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, embedded: Any) -> None:  # noqa: F811
+    from cyberkg.cli import main
+
+    monkeypatch.setenv("CYBERKG_BUILD_DIR", str(tmp_path / "build"))
+    oxigraph.clear()
+    runner = CliRunner()
+    result = runner.invoke(main, ["publish", "--endpoint", oxigraph.query_url, "--graph",
+                                  "https://w3id.org/cyberkg/graph/vocab", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "published 1 graph(s)" in result.output and "Graph Store PUT" in result.output
+    names = connect(oxigraph.query_url).query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert [str(r[0]) for r in names] == ["https://w3id.org/cyberkg/graph/vocab"]
+    bad = runner.invoke(main, ["publish", "--endpoint", oxigraph.query_url, "--graph", "http://nowhere"])
+    assert bad.exit_code == 2 and "error:" in bad.output
