@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +12,9 @@ from rdflib import Literal, URIRef
 
 from cyberkg import labels, wikidata
 from cyberkg.namespaces import LAYER, OWL, RDFS, WD, iri
-from import_fixtures import DATA, ROOT, setup_env
+from endpoint_fixtures import OxigraphServer, oxigraph_binary
+from import_fixtures import DATA, setup_env
 
-OXIGRAPH = ROOT / ".venv" / "bin" / "oxigraph"
 pytestmark = pytest.mark.server
 
 
@@ -26,39 +23,20 @@ def kg_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return setup_env(tmp_path, monkeypatch)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    assert OXIGRAPH.exists(), "the oxigraph server binary is a dev dependency (pip install oxigraph)"
-    loc = tmp_path_factory.mktemp("wd")
+    """A local Oxigraph server (the shared fixture's) loaded with Wikidata-shaped triples."""
+    loc = tmp_path_factory.mktemp("wd") / "db"
     subprocess.run(
-        [str(OXIGRAPH), "load", "--location", str(loc), "--file", str(DATA / "wikidata-fixture.ttl")],
+        [oxigraph_binary(), "load", "--location", str(loc), "--file", str(DATA / "wikidata-fixture.ttl")],
         check=True,
         capture_output=True,
     )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(OXIGRAPH), "serve", "--location", str(loc), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/query"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.05)
+    server = OxigraphServer(loc, union=False)
     try:
-        yield url
+        yield server.query_url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()
 
 
 def _store():  # type: ignore[no-untyped-def]
