@@ -14,8 +14,6 @@ graphs. Two embedded backends plug in the rdflib way:
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
 import os
 import shutil
@@ -180,11 +178,10 @@ def build(
 
 
 def _saved_layers(build_dir: Path) -> dict[URIRef, Graph]:
-    """Hook: the import layers saved under ``build_dir/layers`` (``cyberkg.layers``), re-added on build."""
-    if importlib.util.find_spec("cyberkg.layers") is None:
-        return {}
-    graphs: dict[URIRef, Graph] = importlib.import_module("cyberkg.layers").saved_graphs(build_dir)
-    return graphs
+    """The import layers saved under ``build_dir/layers``, re-added on every build."""
+    from .layers import saved_graphs
+
+    return saved_graphs(build_dir)
 
 
 def is_fresh(out: Path | None = None) -> bool:
