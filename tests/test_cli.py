@@ -117,7 +117,6 @@ def test_store_is_reused_until_inputs_change(tiny_home: Path) -> None:
 
 def test_cli_reference_is_generated_from_the_commands() -> None:
     from conftest import ROOT
-
     from cyberkg.cli_doc import render
 
     assert (ROOT / "docs" / "cli.md").read_text() == render(), "run: python -m cyberkg.cli_doc"
