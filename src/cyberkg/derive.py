@@ -8,6 +8,8 @@ default-graph rules for updates. Order matters: later derivations read earlier o
 
 from __future__ import annotations
 
+from typing import Any
+
 from rdflib import Dataset, Graph
 
 from .namespaces import G_DERIVED, PREFIXES
@@ -69,6 +71,11 @@ def prologue() -> str:
 
 def derive(ds: Dataset) -> dict[str, int]:
     """Materialise every derivation into the derived graph of ``ds``; return triples per step."""
+    from .store import _ox_store
+
+    inner = _ox_store(ds)
+    if inner is not None:
+        return _derive_oxigraph(inner)
     derived = ds.graph(G_DERIVED)
     derived.remove((None, None, None))
     counts: dict[str, int] = {}
@@ -78,4 +85,20 @@ def derive(ds: Dataset) -> dict[str, int]:
         g: Graph = result.graph  # type: ignore[assignment]
         derived.addN((s, p, o, derived) for s, p, o in g)
         counts[name] = len(g)
+    return counts
+
+
+def _derive_oxigraph(inner: Any) -> dict[str, int]:
+    """The same CONSTRUCTs on an Oxigraph store, its triples kept as Oxigraph terms (no round trip
+    through rdflib objects: 2.1 s instead of 7.4 s at 1M triples; see docs/bench.md)."""
+    import pyoxigraph as ox
+
+    graph = ox.NamedNode(str(G_DERIVED))
+    inner.clear_graph(graph)
+    counts: dict[str, int] = {}
+    pre = prologue()
+    for name, text in DERIVATIONS:
+        triples = set(inner.query(pre + text, use_default_graph_as_union=True))
+        inner.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
+        counts[name] = len(triples)
     return counts
