@@ -140,3 +140,30 @@ def test_catalogue_readme_is_generated_from_headers() -> None:
     from cyberkg.catalogue_doc import render
 
     assert (ROOT / "queries" / "README.md").read_text() == render(), "run: python -m cyberkg.catalogue_doc"
+
+
+def test_duplicate_check_finds_one_entity_under_two_ids(tiny_home: Path) -> None:
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    from cyberkg import store
+    from cyberkg.loaders import load_catalog
+    from cyberkg.mapping import map_catalog
+    from cyberkg.namespaces import CYBER
+
+    g = map_catalog(load_catalog(tiny_home / "graph"))
+    twin = URIRef(iri("actor", "europol-twin"))
+    g.add((twin, RDF.type, CYBER.Actor))
+    g.add((twin, RDFS.label, Literal("EUROPOL", lang="en")))
+    g.add((twin, RDFS.label, Literal("Europol-Agentur", lang="de")))  # other languages are not compared
+    ds, _ = store.build(backend="memory", curated=g)
+    rows = queries.run(queries.find("checks/duplicate-entity-violation"), ds).rows
+    assert [(str(r["a"]), str(r["b"]), str(r["reason"])) for r in rows] == [
+        (iri("actor", "europol"), iri("actor", "europol-twin"), "same label")]
+
+
+def test_incident_parameter_selects_only_that_incidents_responses(tiny_ds) -> None:  # type: ignore[no-untyped-def]
+    q = queries.find("incidents/instruments-responding-to-incident")
+    assert queries.run(q, tiny_ds, {"incident": iri("incident", "incident-y")}).rows == []
+    rows = queries.run(q, tiny_ds, {"incident": iri("incident", "incident-x")}).rows
+    assert [str(r["label"]) for r in rows] == ["US attribution", "EU attribution"]
