@@ -20,8 +20,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.ops import Backend  # noqa: E402
-from bench.synthetic import SIZES, generate  # noqa: E402
+from bench.ops import Backend
+from bench.synthetic import SIZES, generate
 
 _BACKEND: Backend | None = None  # loaded in the parent, inherited by the forked children
 
