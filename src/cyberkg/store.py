@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, Graph, URIRef
 
@@ -106,8 +107,10 @@ def _nt_chunks(g: Graph, size: int = 100_000) -> Iterator[bytes]:
     worker.join()
 
 
-def _ox_store(ds: Dataset):  # type: ignore[no-untyped-def]
-    return getattr(ds.store, "_store", None) if type(ds.store).__name__ == "OxigraphStore" else None
+def _ox_store(ds: Any) -> Any:
+    """The Oxigraph store behind an oxrdflib-backed dataset, else None (rdflib memory, remote)."""
+    backing = getattr(ds, "store", None)
+    return getattr(backing, "_store", None) if type(backing).__name__ == "OxigraphStore" else None
 
 
 def read_turtle_dir(folder: Path) -> Graph:
