@@ -24,8 +24,9 @@ run: setup
 	$(BIN)/cyberkg gaps --as-of today
 	$(BIN)/cyberkg export --format turtle -o build/cyberkg.ttl
 
-## make test: set up (Python packages and the browser the view tests drive) and run the test suite
-test: setup browser
+## make test: set up (Python packages and the browser the view tests drive), check lint and types,
+## and run the test suite
+test: setup browser lint typecheck
 	$(BIN)/python -m pytest -q
 
 browser:
