@@ -55,3 +55,8 @@ def test_write_atomic_replaces_whole_file(tmp_path) -> None:  # type: ignore[no-
     write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["x.ttl"]
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # readable like any file the user writes
