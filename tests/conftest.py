@@ -3,6 +3,7 @@ and query catalogue, built on both embedded backends."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -35,35 +36,52 @@ def tiny_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    base = tmp_path_factory.mktemp("tiny")
-    home = make_home(base)
-    old = {k: os.environ.get(k) for k in ("CYBERKG_HOME", "CYBERKG_BUILD_DIR")}
-    os.environ["CYBERKG_HOME"] = str(home)
-    os.environ["CYBERKG_BUILD_DIR"] = str(base / "build")
-    yield home
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+def tiny_session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One tiny CYBERKG_HOME for the session (the environment is not touched here)."""
+    return make_home(tmp_path_factory.mktemp("tiny"))
+
+
+@contextlib.contextmanager
+def env(**values: str) -> Iterator[None]:
+    """Set environment variables for the block only, whatever it raises."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture
+def tiny_env(tiny_session_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The tiny record as CYBERKG_HOME for one test (undone after it)."""
+    monkeypatch.setenv("CYBERKG_HOME", str(tiny_session_home))
+    monkeypatch.setenv("CYBERKG_BUILD_DIR", str(tmp_path / "build"))
+    return tiny_session_home
+
+
+def _build_tiny(home: Path, backend: str, build: Path):  # type: ignore[no-untyped-def]
+    from cyberkg import store
+
+    with env(CYBERKG_HOME=str(home), CYBERKG_BUILD_DIR=str(build)):
+        ds, _ = store.build(backend=backend)
+    return ds
 
 
 @pytest.fixture(scope="session", params=["oxigraph", "memory"])
-def tiny_ds(request: pytest.FixtureRequest, tiny_env: Path):  # type: ignore[no-untyped-def]
-    """The tiny record built on each embedded backend."""
-    from cyberkg import store
-
-    ds, _ = store.build(backend=request.param)
-    return ds
+def tiny_ds(request: pytest.FixtureRequest, tiny_session_home: Path,
+            tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The tiny record built on each embedded backend (once per session)."""
+    return _build_tiny(tiny_session_home, request.param, tmp_path_factory.mktemp("tiny-build"))
 
 
 @pytest.fixture(scope="session")
-def tiny_ox(tiny_env: Path):  # type: ignore[no-untyped-def]
-    from cyberkg import store
-
-    ds, _ = store.build(backend="oxigraph")
-    return ds
+def tiny_ox(tiny_session_home: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    return _build_tiny(tiny_session_home, "oxigraph", tmp_path_factory.mktemp("tiny-ox"))
 
 
 @pytest.fixture(scope="session")
@@ -71,10 +89,6 @@ def real_ds(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     """The shipped record, built into a temporary folder (never the user's build/)."""
     from cyberkg import store
 
-    old = os.environ.pop("CYBERKG_HOME", None)
-    try:
+    with env(CYBERKG_HOME=str(ROOT)):
         ds, _ = store.build(tmp_path_factory.mktemp("real") / "store")
-    finally:
-        if old is not None:
-            os.environ["CYBERKG_HOME"] = old
     return ds
