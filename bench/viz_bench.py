@@ -16,20 +16,12 @@ from pathlib import Path
 
 import networkx as nx
 
-from cyberkg.viz import PHYSICS_LIMIT, write_view
+from cyberkg.viz import HEADLESS_CHROMIUM_ARGS, PHYSICS_LIMIT, write_view
 
 KINDS = ["actor", "instrument", "goal", "source", "incident", "threat-actor"]
 SIDES = ["EU", "US", "joint", None]
 RELATIONS = ["party", "addresses", "wasDerivedFrom", "respondsTo"]
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+ARGS = HEADLESS_CHROMIUM_ARGS
 
 
 def synthetic(n: int, seed: int = 1) -> nx.MultiDiGraph:

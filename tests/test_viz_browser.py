@@ -13,20 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from cyberkg import network
-from cyberkg.viz import PHYSICS_LIMIT, external_references, write_view
+from cyberkg.viz import HEADLESS_CHROMIUM_ARGS, PHYSICS_LIMIT, external_references, write_view
 from viz_fixtures import EVIL, EVIL_DESCRIPTION, tiny_dataset, write_record
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+ARGS = HEADLESS_CHROMIUM_ARGS
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 

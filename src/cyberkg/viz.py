@@ -22,6 +22,17 @@ from typing import Any
 
 from .errors import CyberkgError
 
+# How to open a view in Debian's headless Chromium on a closed network (the browser tests and the
+# view benchmark use it): without the background-networking flags Chromium keeps dialling out.
+HEADLESS_CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 PHYSICS_LIMIT = 500
 VIS_DIR = "lib/vis-9.1.2"
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "view.html"
