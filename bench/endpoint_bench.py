@@ -36,7 +36,7 @@ def synthetic(n: int) -> object:
             lines.append(f'{s} <http://example.org/label{i % 10}> "label {i}"@en .')
         else:
             lines.append(f"{s} <http://example.org/p{i % 10}> <http://example.org/o/{i}> .")
-    store._ox_store(ds).bulk_load("\n".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES,
+    store.oxigraph_store(ds).bulk_load("\n".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES,
                                   to_graph=ox.NamedNode(G))
     return ds
 

@@ -7,7 +7,6 @@ Exit codes: 0 success (validate: conforms), 1 the data has violations, 2 any oth
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import importlib.util
 import json
@@ -218,10 +217,6 @@ def stats(fmt: str) -> None:
         click.echo("")
     by = run(find("coverage/instruments-by-type-side-year"), ds)
     click.echo(render(by.vars, by.rows, fmt), nl=False)
-
-
-def _today() -> str:
-    return dt.date.today().isoformat()
 
 
 # Commands that live in their own modules (views, endpoints, imports) register here.

@@ -71,9 +71,9 @@ def prologue() -> str:
 
 def derive(ds: Dataset) -> dict[str, int]:
     """Materialise every derivation into the derived graph of ``ds``; return triples per step."""
-    from .store import _ox_store
+    from .store import oxigraph_store
 
-    inner = _ox_store(ds)
+    inner = oxigraph_store(ds)
     if inner is not None:
         return _derive_oxigraph(inner)
     derived = ds.graph(G_DERIVED)

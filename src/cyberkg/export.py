@@ -85,9 +85,9 @@ def _sorted_nt(ds: Any, part: str, derived: bool) -> bytes:
     """Sorted N-Triples, the fast canonical form. On an Oxigraph store, Oxigraph serialises (no
     rdflib object per triple: 55 s -> about 7 s at 1M triples, see docs/bench.md); elsewhere rdflib.
     Both give the same bytes (a test compares them)."""
-    from .store import _ox_store
+    from .store import oxigraph_store
 
-    inner = _ox_store(ds)
+    inner = oxigraph_store(ds)
     if inner is not None:
         import pyoxigraph as ox
 

@@ -93,22 +93,25 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
     common = {"sideA": str(iris[codes[0]]), "sideB": str(iris[codes[1]]), "asOf": as_of_text}
     flag = {"countDialogues": "true" if count_dialogues else "false"}
     head = queries.run(queries.find(HEADLINE), ds, {**common, **flag})
+    pursuers_q = queries.find("gaps/goal-pursuers")
+    alone_q = queries.find("gaps/single-side-instruments-for-goal")
+    related_q = queries.find("gaps/joint-instruments-for-related-goals")
     gaps = []
     for row in head.rows:
         gap = Gap(str(row["goal"]), str(row["label"]))
         if details:
             goal = {"goal": gap.goal}
-            pursuers = queries.run(queries.find("gaps/goal-pursuers"), ds, {**goal, "asOf": as_of_text})
+            pursuers = queries.run(pursuers_q, ds, {**goal, "asOf": as_of_text})
             for r in pursuers.rows:
                 side = str(r.get("side") or "")
                 if side in codes:
                     gap.pursuers.setdefault(side, []).append(
                         {k: plain(r.get(k)) for k in ("actor", "actorLabel", "since", "source", "sourceTitle", "url")})
-            alone = queries.run(queries.find("gaps/single-side-instruments-for-goal"), ds, {**common, **goal})
+            alone = queries.run(alone_q, ds, {**common, **goal})
             for r in alone.rows:
                 gap.alone.setdefault(str(r["side"]), []).append(
                     {k: plain(r.get(k)) for k in ("instrument", "label", "type", "start")})
-            related = queries.run(queries.find("gaps/joint-instruments-for-related-goals"), ds,
+            related = queries.run(related_q, ds,
                                   {**common, **goal, **flag})
             gap.related_joint = [{k: plain(r.get(k)) for k in ("relation", "relatedGoal", "relatedLabel",
                                                                "instrument", "label", "type", "start")}

@@ -124,9 +124,9 @@ def open_writable(build_dir: Path | None = None) -> Dataset:
 
 def close(ds: Dataset) -> None:
     """Flush a writable store; the caller drops its last reference right after."""
-    from .store import _ox_store
+    from .store import oxigraph_store
 
-    inner = _ox_store(ds)
+    inner = oxigraph_store(ds)
     if inner is not None:
         inner.flush()
         del inner

@@ -63,9 +63,9 @@ def guess_urls(query_url: str) -> tuple[str, str | None]:
 
 def graph_names(ds: Any) -> list[str]:
     """The dataset's named graphs, sorted."""
-    from .store import _ox_store
+    from .store import oxigraph_store
 
-    inner = _ox_store(ds)
+    inner = oxigraph_store(ds)
     if inner is not None:
         return sorted(g.value for g in inner.named_graphs())
     return sorted(str(g.identifier) for g in ds.contexts() if isinstance(g.identifier, URIRef)
@@ -74,9 +74,9 @@ def graph_names(ds: Any) -> list[str]:
 
 def graph_ntriples(ds: Any, name: str) -> bytes:
     """One named graph as N-Triples (one triple per line)."""
-    from .store import _ox_store
+    from .store import oxigraph_store
 
-    inner = _ox_store(ds)
+    inner = oxigraph_store(ds)
     if inner is not None:
         import pyoxigraph as ox
 

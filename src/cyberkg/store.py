@@ -62,7 +62,7 @@ def new_dataset(backend: str = "oxigraph", path: Path | None = None, read_only: 
 def add_graph(ds: Dataset, name: URIRef, g: Graph) -> None:
     """Add all of ``g`` to the named graph ``name`` of ``ds`` in bulk."""
     target = ds.graph(name)
-    inner = _ox_store(ds)
+    inner = oxigraph_store(ds)
     if inner is not None:
         import pyoxigraph as ox
 
@@ -107,7 +107,7 @@ def _nt_chunks(g: Graph, size: int = 100_000) -> Iterator[bytes]:
     worker.join()
 
 
-def _ox_store(ds: Any) -> Any:
+def oxigraph_store(ds: Any) -> Any:
     """The Oxigraph store behind an oxrdflib-backed dataset, else None (rdflib memory, remote)."""
     backing = getattr(ds, "store", None)
     return getattr(backing, "_store", None) if type(backing).__name__ == "OxigraphStore" else None
@@ -151,8 +151,6 @@ def input_fingerprint(home: Path | None = None) -> str:
 class BuildResult:
     path: Path | None
     triples: dict[str, int] = field(default_factory=dict)
-    derived: dict[str, int] = field(default_factory=dict)
-    rebuilt: bool = True
 
 
 def populate(ds: Dataset, curated: Graph, ontology: Graph | None = None, vocab: Graph | None = None,
@@ -198,7 +196,7 @@ def build(
     try:
         ds = new_dataset("oxigraph", tmp / "db")
         counts = populate(ds, curated, onto, vocab, layers)
-        inner = _ox_store(ds)
+        inner = oxigraph_store(ds)
         inner.flush()
         del ds, inner
         (tmp / STAMP).write_text(json.dumps({"fingerprint": input_fingerprint(), "triples": counts}, indent=1))
