@@ -190,6 +190,8 @@ def map_catalog(catalog: Catalog) -> Graph:
         m.date(node, DCTERMS.issued, rec.get("date"))
         if rec.get("identifier"):
             m.add(node, DCTERMS.identifier, Literal(rec.get("identifier")))
+        if rec.get("no_identifier"):
+            m.text(node, CYBER.noOfficialIdentifier, rec.get("no_identifier"))
         m.add(node, SCHEMA.url, URIRef(rec.get("url")))
         if rec.get("type"):
             m.add(node, CYBER.sourceType, STYPE[rec.get("type").id])

@@ -53,7 +53,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
     "source": {
         "title": "str", "issuer": "ref:actor", "date": "date", "identifier": "str", "url": "url",
-        "type": "concept:source-type",
+        "type": "concept:source-type", "no_identifier": "str",
     },
     "divergence": {"goals": "refs:goal", "since": "date", "positions": "positions"},
 }
