@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args(argv)
     from cyberkg import paths, queries, store
-    from cyberkg.namespaces import iri
+    from cyberkg.core.namespaces import iri
 
     onto, vocab = store.ontology_graph(), store.read_turtle_dir(paths.graph_dir() / "vocab")
     columns: dict[str, dict[str, str]] = {}

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from cyberkg import gaps, publish, queries, store
-from cyberkg.endpoint import connect
+from cyberkg.remote.endpoint import connect
 from endpoint_fixtures import OxigraphServer
 
 G = "http://example.org/bench"

@@ -19,7 +19,7 @@ from typing import Any
 from rdflib import Graph
 
 from cyberkg import queries
-from cyberkg.namespaces import G_CURATED, G_DERIVED, G_ONTOLOGY, G_VOCAB
+from cyberkg.core.namespaces import G_CURATED, G_DERIVED, G_ONTOLOGY, G_VOCAB
 
 BACKENDS = ("memory", "oxigraph", "pyoxigraph")
 HEADLINE = "gaps/shared-goals-without-joint-instrument"
@@ -84,7 +84,7 @@ class Backend:
             import pyoxigraph as ox
 
             return len(ox.serialize(self._data_triples(), format=ox.RdfFormat.TURTLE))
-        from cyberkg.export import serialize
+        from cyberkg.export.rdf import serialize
 
         return len(serialize(self.ds, "turtle"))
 
@@ -94,7 +94,7 @@ class Backend:
 
             data = ox.serialize(self._data_triples(), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
             return len(("\n".join(sorted(set(data.splitlines()))) + "\n").encode("utf-8"))
-        from cyberkg.export import serialize
+        from cyberkg.export.rdf import serialize
 
         return len(serialize(self.ds, "nt"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from cyberkg.records import Ref
+from cyberkg.record.schema import Ref
 
 if TYPE_CHECKING:
     from .synthetic import _Gen

@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     meta["load_avg_end"] = os.getloadavg()
     meta["total_s"] = time.time() - started
     text = report.markdown(results)
-    from cyberkg.export import write_atomic
+    from cyberkg.core.atomic import write_atomic
 
     write_atomic(args.out / "results.json", (json.dumps(results, indent=1, default=str) + "\n").encode())
     write_atomic(args.out / "results.md", text.encode())

@@ -33,8 +33,8 @@ from typing import Any
 
 from rdflib import Graph
 
-from cyberkg.namespaces import iri
-from cyberkg.records import Catalog, PartialDate, Record, Ref
+from cyberkg.core.namespaces import iri
+from cyberkg.record.schema import Catalog, PartialDate, Record, Ref
 
 AS_OF = dt.date(2020, 11, 26)
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
@@ -67,7 +67,7 @@ class Synthetic:
     parents: dict[str, str | None] = field(default_factory=dict)
 
     def graph(self) -> Graph:
-        from cyberkg.mapping import map_catalog
+        from cyberkg.record.mapping import map_catalog
 
         return map_catalog(self.catalog)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from cyberkg.viz import HEADLESS_CHROMIUM_ARGS, PHYSICS_LIMIT, write_view
+from cyberkg.views.viz import HEADLESS_CHROMIUM_ARGS, PHYSICS_LIMIT, write_view
 
 KINDS = ["actor", "instrument", "goal", "source", "incident", "threat-actor"]
 SIDES = ["EU", "US", "joint", None]

@@ -100,8 +100,8 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServe
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The embedded (Oxigraph-backed) dataset built from the curated record, in memory."""
     from cyberkg import store
-    from cyberkg.loaders import load_catalog
-    from cyberkg.mapping import map_catalog
+    from cyberkg.record.loaders import load_catalog
+    from cyberkg.record.mapping import map_catalog
 
     catalog = load_catalog(ROOT_GRAPH)
     ds = store.new_dataset("oxigraph")

@@ -15,8 +15,8 @@ from bench.ops import bound_text
 from bench.synthetic import generate
 
 from cyberkg import paths, queries, store
-from cyberkg.loaders import read_vocab_notations
-from cyberkg.namespaces import iri
+from cyberkg.core.namespaces import iri
+from cyberkg.record.loaders import read_vocab_notations
 
 HEADLINE = "gaps/shared-goals-without-joint-instrument"
 

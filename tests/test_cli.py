@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cyberkg.cli import main
+from cyberkg.cli.main import main
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -79,7 +79,7 @@ def test_validate_exit_codes(tiny_home: Path) -> None:
     code, _, err = run("validate")
     assert code == 0 and "conforms" in err
     # a quality check that finds a row makes validate exit 1
-    import cyberkg.validate as v
+    import cyberkg.analysis.validate as v
 
     original = v.run_checks
     try:
@@ -117,6 +117,6 @@ def test_store_is_reused_until_inputs_change(tiny_home: Path) -> None:
 
 def test_cli_reference_is_generated_from_the_commands() -> None:
     from conftest import ROOT
-    from cyberkg.cli_doc import render
+    from cyberkg.cli.reference import render
 
-    assert (ROOT / "docs" / "cli.md").read_text() == render(), "run: python -m cyberkg.cli_doc"
+    assert (ROOT / "docs" / "cli.md").read_text() == render(), "run: python -m cyberkg.cli.reference"

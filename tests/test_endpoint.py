@@ -12,9 +12,9 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from cyberkg import export, gaps, publish, queries, validate
-from cyberkg.endpoint import connect, query_kind
-from cyberkg.endpoint_http import EndpointTimeout, Settings
-from cyberkg.errors import QueryError
+from cyberkg.core.errors import QueryError
+from cyberkg.remote.endpoint import connect, query_kind
+from cyberkg.remote.http import EndpointTimeout, Settings
 from endpoint_fixtures import OxigraphServer, embedded, oxigraph  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.server

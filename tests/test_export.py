@@ -6,8 +6,9 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from cyberkg.export import collect, serialize, write_atomic
-from cyberkg.namespaces import CYBER, PROV, RDF
+from cyberkg.core.atomic import write_atomic
+from cyberkg.core.namespaces import CYBER, PROV, RDF
+from cyberkg.export.rdf import collect, serialize
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "trig", "nt", "jsonld"])

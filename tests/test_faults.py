@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cyberkg.cli import main
-from cyberkg.endpoint import connect
-from cyberkg.endpoint_http import (
+from cyberkg.cli.main import main
+from cyberkg.core.errors import QueryError
+from cyberkg.remote.endpoint import connect
+from cyberkg.remote.http import (
     USER_AGENT,
     EndpointAuthError,
     EndpointError,
@@ -24,7 +25,6 @@ from cyberkg.endpoint_http import (
     Settings,
     credentials,
 )
-from cyberkg.errors import QueryError
 from endpoint_fixtures import reply, reset_mid_body, script_server  # noqa: F401  (fixture)
 
 OK = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cyberkg.errors import QueryError
-from cyberkg.gaps import find_gaps
-from cyberkg.namespaces import iri
+from cyberkg.analysis.gaps import find_gaps
+from cyberkg.core.errors import QueryError
+from cyberkg.core.namespaces import iri
 
 
 def labels(report) -> list[str]:  # type: ignore[no-untyped-def]

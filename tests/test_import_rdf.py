@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from cyberkg.errors import DataError
+from cyberkg.core.errors import DataError
+from cyberkg.core.namespaces import CYBER, LAYER, PROV, iri
 from cyberkg.importers import detect_format, import_files
-from cyberkg.namespaces import CYBER, LAYER, PROV, iri
 from import_fixtures import DATA, setup_env
 
 SYNTAXES = {"ttl": "turtle", "trig": "trig", "nt": "nt", "nq": "nq", "jsonld": "jsonld", "rdf": "rdfxml"}
@@ -22,7 +22,7 @@ def kg_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _store():  # type: ignore[no-untyped-def]
-    from cyberkg.store import build
+    from cyberkg.store.built import build
 
     return build(backend="memory")[0]
 
@@ -67,7 +67,7 @@ def test_a_syntax_error_names_the_line(kg_env: Path, tmp_path: Path) -> None:
 def test_jsonld_remote_context_is_refused_without_network(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from cyberkg.errors import DataError
+    from cyberkg.core.errors import DataError
     from cyberkg.importers.rdf import parse
 
     doc = b'{"@context": "https://schema.org/", "@id": "https://example.org/x", "name": "X"}'

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 
-from cyberkg.errors import CyberkgError, DataError
+from cyberkg.core.errors import CyberkgError, DataError
+from cyberkg.core.namespaces import CYBER, LAYER, PROV, RDF, iri
 from cyberkg.importers import import_files
 from cyberkg.importers.base import FileInfo, Known, sha256
 from cyberkg.importers.sheets import to_graph
-from cyberkg.layers import layer_graph, read_index
-from cyberkg.namespaces import CYBER, LAYER, PROV, RDF, iri
+from cyberkg.store.layers import layer_graph, read_index
 from import_fixtures import DATA, setup_env
 
 ELEMENTS = DATA / "system-map-elements.csv"
@@ -30,7 +30,7 @@ def kg_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def memory_store():  # type: ignore[no-untyped-def]
-    from cyberkg.store import build
+    from cyberkg.store.built import build
 
     return build(backend="memory")[0]
 
@@ -56,7 +56,7 @@ def write_xlsx(path: Path, sheets: dict[str, Path]) -> Path:
 
 
 def test_csv_pair_lands_in_a_layer_with_provenance(kg_env: Path) -> None:
-    from cyberkg.validate import validate
+    from cyberkg.analysis.validate import validate
 
     ds = memory_store()
     [out] = import_files([ELEMENTS], ds=ds, build_dir=kg_env)
@@ -86,7 +86,7 @@ def test_csv_pair_lands_in_a_layer_with_provenance(kg_env: Path) -> None:
 
 
 def test_xlsx_gives_the_same_layer_as_the_csv_pair(kg_env: Path, tmp_path: Path) -> None:
-    from cyberkg.sheets_export import connection_rows, element_rows
+    from cyberkg.export.sheets import connection_rows, element_rows
 
     ds, ds2 = memory_store(), memory_store()
     import_files([ELEMENTS], ds=ds, build_dir=kg_env)
@@ -180,7 +180,7 @@ def _cells(path: Path) -> set[tuple[str, str, str]]:
 
 
 def test_round_trip_sheets_graph_sheets_loses_nothing(kg_env: Path, tmp_path: Path) -> None:
-    from cyberkg.sheets_export import write_sheets
+    from cyberkg.export.sheets import write_sheets
 
     ds = memory_store()
     import_files([ELEMENTS], ds=ds, build_dir=kg_env)
@@ -189,7 +189,7 @@ def test_round_trip_sheets_graph_sheets_loses_nothing(kg_env: Path, tmp_path: Pa
     assert _cells(els) == _cells(ELEMENTS)
     assert _cells(cons) == _cells(CONNECTIONS)
     # and back again: the exported pair imports into the same layer content, byte for byte
-    from cyberkg.layers import remove
+    from cyberkg.store.layers import remove
 
     remove(ds, "system-map", kg_env)
     import_files([els], ds=ds, build_dir=kg_env, layer="system-map")
@@ -206,20 +206,20 @@ def test_layers_survive_a_rebuild_and_can_be_removed(kg_env: Path) -> None:
     assert result.triples["layers"] == out.triples
     assert len(layer_graph(ds, "system-map")) == out.triples
     del ds
-    layers.release()
-    ds = layers.open_writable()
+    store.release()
+    ds = store.open_writable()
     with pytest.raises(CyberkgError, match="did you mean 'system-map'"):
         layers.remove(ds, "system-mop")
     layers.remove(ds, "system-map")
     assert len(ds.graph(LAYER["system-map"])) == 0
     assert read_index() == {}
-    layers.close(ds)
+    store.close(ds)
     del ds
-    layers.release()
+    store.release()
 
 
 def test_cli_import_layers_export_remove(kg_env: Path, tmp_path: Path) -> None:
-    from cyberkg.cli import main
+    from cyberkg.cli.main import main
 
     r = CliRunner()
     res = r.invoke(main, ["import", str(ELEMENTS), str(CONNECTIONS)])

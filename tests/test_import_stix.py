@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 
-from cyberkg.errors import DataError
+from cyberkg.core.errors import DataError
+from cyberkg.core.namespaces import CYBER, DCTERMS, IT, LAYER, OWL, RDF, iri
 from cyberkg.importers import import_files
 from cyberkg.importers.base import FileInfo, Known, sha256
 from cyberkg.importers.stix import to_graph
-from cyberkg.namespaces import CYBER, DCTERMS, IT, LAYER, OWL, RDF, iri
 from import_fixtures import DATA, setup_env
 
 BUNDLE = DATA / "bundestag-2015.stix.json"
@@ -26,9 +26,9 @@ def kg_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_stix_bundle_becomes_actors_incidents_and_attributions(kg_env: Path) -> None:
-    from cyberkg.queries import find, run
-    from cyberkg.store import build
-    from cyberkg.validate import validate
+    from cyberkg.analysis.catalogue import find, run
+    from cyberkg.analysis.validate import validate
+    from cyberkg.store.built import build
 
     ds = build(backend="memory")[0]
     [out] = import_files([BUNDLE], ds=ds, build_dir=kg_env, layer="bundestag")
@@ -60,7 +60,7 @@ def test_stix_bundle_becomes_actors_incidents_and_attributions(kg_env: Path) -> 
 
 
 def test_reimporting_the_bundle_elsewhere_matches_the_same_nodes(kg_env: Path) -> None:
-    from cyberkg.store import build
+    from cyberkg.store.built import build
 
     ds = build(backend="memory")[0]
     import_files([BUNDLE], ds=ds, build_dir=kg_env, layer="first")

@@ -9,11 +9,11 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
 from cyberkg import queries, store
-from cyberkg.gaps import find_gaps
-from cyberkg.labels import relabel_rows
-from cyberkg.loaders import load_catalog
-from cyberkg.mapping import map_catalog
-from cyberkg.namespaces import iri
+from cyberkg.analysis.gaps import find_gaps
+from cyberkg.core.labels import relabel_rows
+from cyberkg.core.namespaces import iri
+from cyberkg.record.loaders import load_catalog
+from cyberkg.record.mapping import map_catalog
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_query_rows_relabelled(multilingual) -> None:  # type: ignore[no-untyped
 
 
 def test_view_labels_in_the_asked_language(multilingual) -> None:  # type: ignore[no-untyped-def]
-    from cyberkg.network import to_networkx
+    from cyberkg.views.network import to_networkx
 
     goal = iri("goal", "evidence")
     assert to_networkx(multilingual, lang="de").nodes[goal]["label"] == "Grenzüberschreitende Beweismittel"

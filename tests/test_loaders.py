@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cyberkg.errors import DataError
-from cyberkg.loaders import load_catalog
+from cyberkg.core.errors import DataError
+from cyberkg.record.loaders import load_catalog
 
 
 def write(home: Path, text: str, name: str = "extra.yaml") -> Path:

@@ -7,9 +7,9 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.compare import isomorphic, to_isomorphic
 
-from cyberkg.loaders import load_catalog
-from cyberkg.mapping import map_catalog, statement_iri
-from cyberkg.namespaces import CYBER, PROV, iri
+from cyberkg.core.namespaces import CYBER, PROV, iri
+from cyberkg.record.loaders import load_catalog
+from cyberkg.record.mapping import map_catalog, statement_iri
 
 EXPECTED = """
 @prefix cyber: <https://w3id.org/cyberkg/ontology#> .

@@ -6,9 +6,9 @@ import pytest
 from rdflib import Literal, URIRef
 
 from cyberkg import network
-from cyberkg.errors import QueryError
-from cyberkg.namespaces import CYBER, RDFS, iri
-from cyberkg.queries import parse_query, run
+from cyberkg.analysis.catalogue import parse_query, run
+from cyberkg.core.errors import QueryError
+from cyberkg.core.namespaces import CYBER, RDFS, iri
 from viz_fixtures import EVIL, tiny_dataset
 
 
@@ -139,7 +139,7 @@ def test_query_subgraph_from_construct_and_select(ds, g, tmp_path):
 
 
 def test_gap_subgraph_highlights_gap_goals(ds):
-    from cyberkg.gaps import find_gaps
+    from cyberkg.analysis.gaps import find_gaps
 
     report = find_gaps(ds, "2021-07-01")
     full = network.to_networkx(ds, as_of="2021-07-01")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from cyberkg.namespaces import CYBER, ONTOLOGY_IRI, VANN
-from cyberkg.store import ontology_graph
+from cyberkg.core.namespaces import CYBER, ONTOLOGY_IRI, VANN
+from cyberkg.store.backend import ontology_graph
 
 
 def test_header_is_complete() -> None:

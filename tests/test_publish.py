@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from rdflib import Graph, URIRef
 
 from cyberkg import publish, store
-from cyberkg.endpoint import connect
-from cyberkg.endpoint_http import EndpointError, EndpointServerError, EndpointUnreachable, Settings
+from cyberkg.remote.endpoint import connect
+from cyberkg.remote.http import EndpointError, EndpointServerError, EndpointUnreachable, Settings
 from endpoint_fixtures import (  # noqa: F401  (fixtures)
     OxigraphServer,
     Seen,
@@ -130,7 +130,7 @@ def test_unknown_graph_and_progress_bar(oxigraph: OxigraphServer, capsys: pytest
 
 
 def test_cli_publish(oxigraph: OxigraphServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, embedded: Any) -> None:  # noqa: F811
-    from cyberkg.cli import main
+    from cyberkg.cli.main import main
 
     monkeypatch.setenv("CYBERKG_BUILD_DIR", str(tmp_path / "build"))
     oxigraph.clear()

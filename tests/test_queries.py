@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from cyberkg import queries
-from cyberkg.errors import QueryError
-from cyberkg.namespaces import iri
-from cyberkg.output import plain
+from cyberkg.core.errors import QueryError
+from cyberkg.core.namespaces import iri
+from cyberkg.core.output import plain
 
 GOLDEN = Path(__file__).parent / "golden" / "queries"
 UPDATE = os.environ.get("CYBERKG_UPDATE_GOLDEN") == "1"
@@ -63,9 +63,9 @@ def test_a_check_finds_a_planted_problem(tiny_home: Path) -> None:
     from rdflib import Literal, URIRef
 
     from cyberkg import store
-    from cyberkg.loaders import load_catalog
-    from cyberkg.mapping import map_catalog
-    from cyberkg.namespaces import CYBER
+    from cyberkg.core.namespaces import CYBER
+    from cyberkg.record.loaders import load_catalog
+    from cyberkg.record.mapping import map_catalog
 
     g = map_catalog(load_catalog(tiny_home / "graph"))
     g.add((URIRef(iri("instrument", "mla")), CYBER.party, URIRef(iri("actor", "ghost"))))
@@ -137,9 +137,9 @@ def test_find_by_short_name_and_unknown_name() -> None:
 
 def test_catalogue_readme_is_generated_from_headers() -> None:
     from conftest import ROOT
-    from cyberkg.catalogue_doc import render
+    from cyberkg.analysis.catalogue_doc import render
 
-    assert (ROOT / "queries" / "README.md").read_text() == render(), "run: python -m cyberkg.catalogue_doc"
+    assert (ROOT / "queries" / "README.md").read_text() == render(), "run: python -m cyberkg.analysis.catalogue_doc"
 
 
 def test_duplicate_check_finds_one_entity_under_two_ids(tiny_home: Path) -> None:
@@ -147,9 +147,9 @@ def test_duplicate_check_finds_one_entity_under_two_ids(tiny_home: Path) -> None
     from rdflib.namespace import RDF, RDFS
 
     from cyberkg import store
-    from cyberkg.loaders import load_catalog
-    from cyberkg.mapping import map_catalog
-    from cyberkg.namespaces import CYBER
+    from cyberkg.core.namespaces import CYBER
+    from cyberkg.record.loaders import load_catalog
+    from cyberkg.record.mapping import map_catalog
 
     g = map_catalog(load_catalog(tiny_home / "graph"))
     twin = URIRef(iri("actor", "europol-twin"))

@@ -4,9 +4,9 @@ promises, and shows the founding brief's picture from the real instruments."""
 from __future__ import annotations
 
 from cyberkg import queries
-from cyberkg.gaps import find_gaps
-from cyberkg.namespaces import iri
-from cyberkg.validate import validate
+from cyberkg.analysis.gaps import find_gaps
+from cyberkg.analysis.validate import validate
+from cyberkg.core.namespaces import iri
 
 
 def counts(ds) -> dict[str, int]:  # type: ignore[no-untyped-def]

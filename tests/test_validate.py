@@ -7,10 +7,10 @@ from pathlib import Path
 from rdflib import URIRef
 
 from cyberkg import store
-from cyberkg.loaders import load_catalog
-from cyberkg.mapping import map_catalog
-from cyberkg.namespaces import CYBER, PROV, iri
-from cyberkg.validate import validate
+from cyberkg.analysis.validate import validate
+from cyberkg.core.namespaces import CYBER, PROV, iri
+from cyberkg.record.loaders import load_catalog
+from cyberkg.record.mapping import map_catalog
 
 
 def test_tiny_record_conforms_with_warnings(tiny_ds) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cyberkg import network
-from cyberkg.viz import HEADLESS_CHROMIUM_ARGS, PHYSICS_LIMIT, external_references, write_view
+from cyberkg.views.viz import HEADLESS_CHROMIUM_ARGS, PHYSICS_LIMIT, external_references, write_view
 from viz_fixtures import EVIL, EVIL_DESCRIPTION, tiny_dataset, write_record
 
 pytestmark = pytest.mark.browser
@@ -182,7 +182,7 @@ def test_a_big_view_uses_a_precomputed_layout_and_stays_usable(browser, tmp_path
 
 
 def test_cli_focus_view_writes_one_file_and_no_lib_folder(browser, tmp_path, monkeypatch):
-    from cyberkg.cli import main
+    from cyberkg.cli.main import main
 
     home = write_record(tmp_path / "home")
     monkeypatch.setenv("CYBERKG_HOME", str(home))
@@ -206,7 +206,7 @@ def test_cli_focus_view_writes_one_file_and_no_lib_folder(browser, tmp_path, mon
     )
     assert result.exit_code == 0, result.output
     assert sorted(os.listdir(work)) == [] and sorted(os.listdir(tmp_path / "out")) == ["focus.html"]
-    from cyberkg.store import open_built
+    from cyberkg.store.built import open_built
 
     g = network.focus(network.to_networkx(open_built(), as_of="2020-11-26"), "enisa", 1)
     v = open_view(browser, tmp_path / "out" / "focus.html")
@@ -222,7 +222,7 @@ def test_gap_view_of_the_shipped_record_and_its_screenshot(browser, tmp_path, re
     """The gap view of the shipped record (built in a temporary folder, never the user's build/).
     The screenshot goes to the test's folder; with CYBERKG_UPDATE_SCREENSHOT=1 it also replaces
     docs/gap-view.png, the one the README shows (reviewed like a golden file)."""
-    from cyberkg.viz_cli import build_view
+    from cyberkg.cli.viz import build_view
 
     g, title, description = build_view(real_ds, as_of="2020-11-26", gaps=True)
     assert len([n for n, d in g.nodes(data=True) if d.get("highlight") == "gap"]) >= 5  # the real record

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from rdflib import Literal, URIRef
 
 from cyberkg import labels, wikidata
-from cyberkg.namespaces import LAYER, OWL, RDFS, WD, iri
+from cyberkg.core.namespaces import LAYER, OWL, RDFS, WD, iri
 from endpoint_fixtures import OxigraphServer, oxigraph_binary
 from import_fixtures import DATA, setup_env
 
@@ -40,7 +40,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _store():  # type: ignore[no-untyped-def]
-    from cyberkg.store import build
+    from cyberkg.store.built import build
 
     return build(backend="memory")[0]
 
@@ -59,7 +59,7 @@ def test_matches_are_confident_or_ambiguous(kg_env: Path, endpoint: str) -> None
 
 
 def test_apply_writes_confident_matches_only_with_eu_labels(kg_env: Path, endpoint: str) -> None:
-    from cyberkg.validate import validate
+    from cyberkg.analysis.validate import validate
 
     ds = _store()
     matches = wikidata.match(ds, endpoint)
@@ -87,8 +87,8 @@ def test_apply_writes_confident_matches_only_with_eu_labels(kg_env: Path, endpoi
 
 
 def test_cli_reports_and_applies_nothing_without_apply(kg_env: Path, endpoint: str) -> None:
-    from cyberkg.cli import main
-    from cyberkg.layers import read_index
+    from cyberkg.cli.main import main
+    from cyberkg.store.layers import read_index
 
     r = CliRunner()
     res = r.invoke(main, ["enrich", "wikidata", "--endpoint", endpoint, "--format", "csv", "--lang", "de"])

@@ -81,9 +81,10 @@ def write_record(home: Path) -> Path:
 
 def tiny_dataset(home: Path) -> Dataset:
     """The tiny record mapped, loaded into an in-memory dataset and derived."""
-    from cyberkg.loaders import load_catalog
-    from cyberkg.mapping import map_catalog
-    from cyberkg.store import new_dataset, populate, read_turtle_dir
+    from cyberkg.record.loaders import load_catalog
+    from cyberkg.record.mapping import map_catalog
+    from cyberkg.store.backend import new_dataset, read_turtle_dir
+    from cyberkg.store.built import populate
 
     write_record(home)
     ds = new_dataset("memory")

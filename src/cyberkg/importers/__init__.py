@@ -14,11 +14,11 @@ from typing import Any
 
 from rdflib import Graph, URIRef
 
-from ..errors import DataError, Problem
-from ..layers import LayerError, LayerInfo, canonical_nt, check_name, layers_dir, read_index, slug
-from ..namespaces import G_DERIVED, G_ONTOLOGY, LAYER, iri
-from ..records import did_you_mean
-from .base import FileInfo, Known, sha256
+from cyberkg.core.errors import DataError, Problem
+from cyberkg.core.namespaces import G_DERIVED, G_ONTOLOGY, LAYER, iri
+from cyberkg.importers.base import FileInfo, Known, sha256
+from cyberkg.record.schema import did_you_mean
+from cyberkg.store.layers import LayerError, LayerInfo, canonical_nt, check_name, layers_dir, read_index, slug
 
 FORMATS = ("csv", "xlsx", "stix", "turtle", "trig", "nt", "nq", "jsonld", "rdfxml")
 EXTENSIONS = {
@@ -93,7 +93,7 @@ def detect_format(path: Path, data: bytes) -> str:
 
 def plan(files: list[Path], fmt: str | None = None, layer: str | None = None) -> list[Unit]:
     """Group the files into imports (a CSV elements/connections pair is one) and name their layers."""
-    from .sheet_read import csv_pair
+    from cyberkg.importers.sheet_read import csv_pair
 
     units: list[Unit] = []
     seen: set[Path] = set()
@@ -173,7 +173,7 @@ def to_graph(
     unit: Unit, base: Graph, issuer: str | None = None, date: str | None = None, url: str | None = None
 ) -> tuple[Graph, FileInfo, list[str]]:
     """The layer graph of one import, checked against the shapes with ``base``; nothing is written."""
-    from . import rdf, sheets, stix
+    from cyberkg.importers import rdf, sheets, stix
 
     blobs = [(p, p.read_bytes()) for p in unit.files]
     digest = sha256(b"\0".join(d for _, d in blobs))
@@ -195,8 +195,8 @@ def to_graph(
 
 def check_shapes(layer: Graph, base: Graph, file: str) -> None:
     """Reject the layer when SHACL finds a violation on any node it touches."""
-    from ..store import ontology_graph
-    from ..validate import run_shacl
+    from cyberkg.analysis.validate import run_shacl
+    from cyberkg.store.backend import ontology_graph
 
     touched = {str(s) for s in layer.subjects()}
     data = Graph()
@@ -229,13 +229,13 @@ def import_files(
     build_dir: Path | None = None,
 ) -> list[Outcome]:
     """Import ``files``: all are mapped and validated first; only then are the layers written."""
-    from .. import layers
+    from cyberkg.store import built, layers
 
     units = plan(files, fmt, layer)
     index = read_index(build_dir)
     own = ds is None
     if own:
-        ds = layers.open_writable(build_dir)
+        ds = built.open_writable(build_dir)
     try:
         base = base_graph(ds, [u.layer for u in units])
         ready: list[tuple[Unit, Graph, FileInfo, list[str], str]] = []
@@ -263,6 +263,6 @@ def import_files(
         return out
     finally:
         if own:
-            layers.close(ds)
+            built.close(ds)
             del ds
-            layers.release()
+            built.release()

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..errors import Problem
-from ..mapping import date_literal, statement_iri
-from ..namespaces import CYBER, DCTERMS, ID, PROV, RDF, RDFS, SCHEMA, SKOS, VOCAB
-from ..records import PartialDate
+from cyberkg.core.errors import Problem
+from cyberkg.core.namespaces import CYBER, DCTERMS, ID, PROV, RDF, RDFS, SCHEMA, SKOS, VOCAB
+from cyberkg.record.mapping import date_literal, statement_iri
+from cyberkg.record.schema import PartialDate
 
 
 def file_source_iri(layer: str) -> URIRef:

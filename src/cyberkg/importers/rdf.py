@@ -13,11 +13,11 @@ import re
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import BNode
 
-from ..errors import DataError, Problem
-from ..namespaces import CYBER, PROV, RDF, XSD
-from ..records import PartialDate
-from .base import Builder, FileInfo
-from .sheet_schema import BY_PREDICATE
+from cyberkg.core.errors import DataError, Problem
+from cyberkg.core.namespaces import CYBER, PROV, RDF, XSD
+from cyberkg.importers.base import Builder, FileInfo
+from cyberkg.importers.sheet_schema import BY_PREDICATE
+from cyberkg.record.schema import PartialDate
 
 RDFLIB_FORMAT = {
     "turtle": "turtle",

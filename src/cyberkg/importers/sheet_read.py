@@ -12,9 +12,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Problem
-from ..records import did_you_mean
-from .sheet_schema import CONNECTION_COLUMNS, CONNECTIONS, ELEMENT_COLUMNS, ELEMENTS, normalise_header
+from cyberkg.core.errors import Problem
+from cyberkg.importers.sheet_schema import (
+    CONNECTION_COLUMNS,
+    CONNECTIONS,
+    ELEMENT_COLUMNS,
+    ELEMENTS,
+    normalise_header,
+)
+from cyberkg.record.schema import did_you_mean
 
 
 @dataclass(frozen=True)

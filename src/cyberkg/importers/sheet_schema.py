@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from ..namespaces import CYBER, SKOS
+from cyberkg.core.namespaces import CYBER, SKOS
 
 ELEMENTS = "elements"
 CONNECTIONS = "connections"

@@ -2,6 +2,9 @@
 
 Every problem names the file, the sheet, the row and the column, and suggests the nearest known
 id, kind or type. Nothing is returned unless the whole file is clean.
+
+Longer than 350 lines: one reader for both sheets (elements and connections) and their row
+checks, kept together so each error names its sheet, row and column the same way.
 """
 
 from __future__ import annotations
@@ -11,13 +14,26 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 
-from ..errors import DataError, Problem
-from ..mapping import ACTOR_CLASS
-from ..namespaces import AKIND, CYBER, DCTERMS, ID, IT, OWL, RDF, RDFS, SCHEMA, SKOS, STYPE, THREAT, WD, iri
-from ..records import CONFIDENCE, QID, SLUG, did_you_mean
-from .base import Builder, FileInfo, Known, parse_date
-from .sheet_read import CellProblem, Sheet, read
-from .sheet_schema import (
+from cyberkg.core.errors import DataError, Problem
+from cyberkg.core.namespaces import (
+    AKIND,
+    CYBER,
+    DCTERMS,
+    ID,
+    IT,
+    OWL,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    STYPE,
+    THREAT,
+    WD,
+    iri,
+)
+from cyberkg.importers.base import Builder, FileInfo, Known, parse_date
+from cyberkg.importers.sheet_read import CellProblem, Sheet, read
+from cyberkg.importers.sheet_schema import (
     DATE_COLUMNS,
     ELEMENTS,
     KINDS,
@@ -28,6 +44,8 @@ from .sheet_schema import (
     normalise_relation,
     split,
 )
+from cyberkg.record.mapping import ACTOR_CLASS
+from cyberkg.record.schema import CONFIDENCE, QID, SLUG, did_you_mean
 
 SCHEME_NS = {"actor-kind": AKIND, "instrument-type": IT, "threat": THREAT, "source-type": STYPE}
 
@@ -297,7 +315,7 @@ class _Mapper:
         conf: str | None,
         note: str | None,
     ) -> None:
-        from ..records import PartialDate
+        from cyberkg.record.schema import PartialDate
 
         assert isinstance(since, PartialDate)
         b = self.b

@@ -1,0 +1,290 @@
+"""The query catalogue: ``queries/**/*.rq`` with grlc-style headers, and running them safely.
+
+A header is YAML in ``#+`` comment lines::
+
+    #+ summary: Shared goals with no joint instrument
+    #+ description: ...
+    #+ tags: [gaps]
+    #+ defaults:
+    #+   - asOf: 2020-11-26
+
+Parameters are variables named ``?_name`` (required) or ``?__name`` (optional), with an optional
+type suffix: ``_iri``, ``_date``, ``_integer``, ``_decimal``, ``_boolean`` (else a string).
+Values are bound, never spliced: each value is parsed into a typed RDF term (an IRI is checked,
+a literal is escaped by rdflib) and joined to the query through ``VALUES`` blocks (one per
+parameter, see :func:`bind_values`) inserted at the top of the ``WHERE`` group — the same text
+on the embedded store and on a remote endpoint. (Oxigraph's own substitutions only take
+projected variables, so they cannot bind a parameter that is used in a filter.) A parameter may
+therefore appear in triple patterns anywhere, but in FILTER or BIND only in the top-level group
+or inside (NOT) EXISTS, which see the outer bindings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rdflib import Dataset, Literal, URIRef
+from rdflib.term import Identifier, Node
+
+from cyberkg.core import paths
+from cyberkg.core.errors import QueryError
+from cyberkg.core.namespaces import PREFIXES, XSD
+
+HEADER_KEYS = {"summary", "description", "tags", "defaults"}
+PARAM = re.compile(r"\?(_{1,2})([A-Za-z][A-Za-z0-9]*)(?:_(iri|date|integer|decimal|boolean|string))?\b")
+TYPES = ("iri", "date", "integer", "decimal", "boolean", "string")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    var: str  # the SPARQL variable name without '?'
+    type: str
+    required: bool
+    default: str | None = None
+
+
+@dataclass
+class CatalogQuery:
+    name: str  # path below queries/ without .rq, e.g. "gaps/shared-goals-without-joint-instrument"
+    path: Path
+    text: str
+    summary: str
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    params: dict[str, Param] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        body = re.sub(r"(?m)^\s*#.*$", "", self.text)
+        body = re.sub(r"(?is)^\s*(PREFIX\s+\S*\s*<[^>]*>\s*|BASE\s*<[^>]*>\s*)*", "", body)
+        return body.split(None, 1)[0].upper() if body.strip() else ""
+
+
+def parse_query(path: Path, name: str | None = None, text: str | None = None) -> CatalogQuery:
+    """Parse a ``.rq`` file and its header; a malformed header is an error naming the line."""
+    shown = str(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"{shown}: cannot read the query file: {exc}") from exc
+    header_lines, first = [], None
+    for i, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#+"):
+            first = first or i
+            header_lines.append(line[2:].removeprefix(" ") if line[2:3] == " " else line[2:])
+    meta: dict[str, Any] = {}
+    if header_lines:
+        try:
+            loaded = yaml.safe_load("\n".join(header_lines))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = (first or 1) + (mark.line if mark else 0)
+            raise QueryError(f"{shown}:{at}: malformed '#+' header: {getattr(exc, 'problem', exc)} — "
+                             "each header line is YAML after '#+ ', e.g. '#+ summary: …'") from exc
+        if not isinstance(loaded, dict):
+            raise QueryError(f"{shown}:{first}: the '#+' header must be 'key: value' lines")
+        meta = loaded
+    unknown = set(meta) - HEADER_KEYS
+    if unknown:
+        raise QueryError(f"{shown}:{first}: unknown header key(s) {sorted(unknown)} — "
+                         f"allowed: {', '.join(sorted(HEADER_KEYS))}")
+    if not meta.get("summary"):
+        raise QueryError(f"{shown}:{first or 1}: the query has no '#+ summary:' line — add one")
+    tags = meta.get("tags") or []
+    if isinstance(tags, str):
+        tags = [tags]
+    defaults = _defaults(meta.get("defaults"), shown, first or 1)
+    params: dict[str, Param] = {}
+    for m in PARAM.finditer(re.sub(r"(?m)#.*$", "", text)):
+        underscores, pname, ptype = m.group(1), m.group(2), m.group(3) or "string"
+        var = m.group(0)[1:]
+        params[pname] = Param(pname, var, ptype, underscores == "_", defaults.get(pname))
+    extra = set(defaults) - set(params)
+    if extra:
+        raise QueryError(f"{shown}:{first}: defaults for unknown parameter(s) {sorted(extra)}; "
+                         f"the query's parameters are: {', '.join(sorted(params)) or 'none'}")
+    qname = name or path.stem
+    return CatalogQuery(qname, path, text, str(meta["summary"]).strip(), str(meta.get("description") or "").strip(),
+                        [str(t) for t in tags], params)
+
+
+def _defaults(raw: Any, shown: str, line: int) -> dict[str, str]:
+    if raw is None:
+        return {}
+    items = raw if isinstance(raw, list) else [raw]
+    out: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            raise QueryError(f"{shown}:{line}: '#+ defaults:' must be a list of 'name: value' items")
+        for k, v in item.items():
+            if isinstance(v, bool):
+                out[str(k)] = "true" if v else "false"
+            else:
+                out[str(k)] = v.isoformat() if isinstance(v, dt.date) else str(v)
+    return out
+
+
+def catalogue(folder: Path | None = None) -> list[CatalogQuery]:
+    """Every query under ``queries/`` (checks included), sorted by name."""
+    folder = folder or paths.queries_dir()
+    out = []
+    for f in sorted(folder.rglob("*.rq")):
+        st = f.stat()
+        key = (str(f), st.st_mtime_ns, st.st_size)
+        if key not in _PARSED:
+            _PARSED[key] = parse_query(f, f.relative_to(folder).with_suffix("").as_posix())
+        out.append(_PARSED[key])
+    return out
+
+
+_PARSED: dict[tuple[str, int, int], CatalogQuery] = {}  # parsed files, keyed by path, mtime and size
+
+
+def find(ref: str, folder: Path | None = None) -> CatalogQuery:
+    """A query by catalogue name (``gaps/shared-goals-without-joint-instrument``, or its last
+    part when unique), by file path, or ``-`` for standard input."""
+    folder = folder or paths.queries_dir()
+    if ref == "-":
+        import sys
+
+        return parse_query(Path("<stdin>"), "stdin", sys.stdin.read())
+    p = Path(ref)
+    if p.suffix == ".rq" and p.is_file():
+        return parse_query(p, p.stem)
+    queries = catalogue(folder)
+    exact = [q for q in queries if q.name == ref]
+    if exact:
+        return exact[0]
+    tail = [q for q in queries if q.name.rsplit("/", 1)[-1] == ref]
+    if len(tail) == 1:
+        return tail[0]
+    import difflib
+
+    names = [q.name for q in queries]
+    close = difflib.get_close_matches(ref, names + [n.rsplit("/", 1)[-1] for n in names], n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(close)}?" if close else " 'cyberkg queries' lists them."
+    raise QueryError(f"no query named {ref!r} (nor a readable .rq file).{hint}")
+
+
+def to_term(param: Param, value: str, today: dt.date | None = None) -> Identifier:
+    """Turn a parameter value given as text into a typed RDF term, or say what is wrong."""
+    v = value.strip()
+    try:
+        if param.type == "iri":
+            if ":" in v and not re.match(r"^[a-z][a-z0-9+.-]*://", v, re.I):
+                prefix, _, local = v.partition(":")
+                if prefix in PREFIXES:
+                    return URIRef(str(PREFIXES[prefix]) + local)
+            if not re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]+$", v, re.I):
+                raise ValueError("not an absolute IRI")
+            return URIRef(v)
+        if param.type == "date":
+            d = (today or dt.date.today()) if v == "today" else dt.date.fromisoformat(v)
+            return Literal(d.isoformat(), datatype=XSD.date)
+        if param.type == "integer":
+            return Literal(int(v), datatype=XSD.integer)
+        if param.type == "decimal":
+            return Literal(float(v), datatype=XSD.decimal)
+        if param.type == "boolean":
+            if v.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError("not a boolean")
+            return Literal(v.lower() in ("true", "1", "yes"), datatype=XSD.boolean)
+        return Literal(v)
+    except ValueError as exc:
+        example = {"iri": "https://w3id.org/cyberkg/id/side/eu or kg:side/eu", "date": "2020-11-26 or today",
+                   "integer": "42", "decimal": "0.5", "boolean": "true"}.get(param.type, "text")
+        raise QueryError(f"parameter {param.name!r} expects {param.type} ({exc}): got {value!r}, "
+                         f"e.g. {example}") from exc
+
+
+def bindings(query: CatalogQuery, given: dict[str, str]) -> dict[str, Identifier]:
+    """Check the given parameters against the query and type them; apply defaults."""
+    unknown = set(given) - set(query.params)
+    if unknown:
+        raise QueryError(f"query {query.name!r} has no parameter(s) {', '.join(sorted(unknown))}; "
+                         f"its parameters: {', '.join(sorted(query.params)) or 'none'}")
+    out: dict[str, Identifier] = {}
+    for name, param in sorted(query.params.items()):
+        value = given.get(name, param.default)
+        if value is None:
+            if param.required:
+                raise QueryError(f"query {query.name!r} needs parameter {name!r} ({param.type}); "
+                                 f"pass --param {name}=VALUE")
+            continue
+        out[param.var] = to_term(param, value)
+    return out
+
+
+@dataclass
+class Rows:
+    """A SELECT result (or an ASK/CONSTRUCT converted to rows), in a fixed order."""
+
+    vars: list[str]
+    rows: list[dict[str, Node | None]]
+
+
+_TOKEN = re.compile(r"""#[^\n]*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>\s]*>|[{}]|\b[A-Za-z]+\b""")
+
+
+def where_brace(text: str) -> int:
+    """Offset of the ``{`` that opens the query's WHERE group (skipping comments, strings, IRIs,
+    and a CONSTRUCT template)."""
+    seen_construct = seen_where = False
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        upper = tok.upper()
+        if upper == "CONSTRUCT":
+            seen_construct = True
+        elif upper == "WHERE":
+            seen_where = True
+        elif tok == "{" and (seen_where or not seen_construct):
+            return m.start()
+    raise QueryError("the query has no WHERE group to bind parameters into")
+
+
+def bind_values(text: str, init: dict[str, Identifier]) -> str:
+    """The query text with the bindings of ``init`` at the top of its WHERE group, one single-row
+    ``VALUES ?name { term }`` per parameter. (The same solution as one multi-variable row, but
+    Oxigraph treats a one-variable, one-value VALUES as a constant when it plans the joins, and a
+    multi-variable row not: the headline gap query took 21 s instead of 0.1 s at 1M triples —
+    see docs/bench.md.)"""
+    if not init:
+        return text
+    block = " ".join(f"VALUES ?{n} {{ {init[n].n3()} }}" for n in sorted(init))
+    at = where_brace(text) + 1
+    return f"{text[:at]}\n  {block}\n{text[at:]}"
+
+
+def run(query: CatalogQuery, ds: Dataset, params: dict[str, str] | None = None) -> Rows:
+    """Run a catalogue query on an rdflib dataset, parameters bound (never spliced)."""
+    text = bind_values(query.text, bindings(query, params or {}))
+    try:
+        result = ds.query(text)
+    except Exception as exc:  # parser/evaluation errors from either engine
+        raise QueryError(f"{query.name}: the query failed: {exc}") from exc
+    return result_rows(result)
+
+
+def result_rows(result: Any) -> Rows:
+    """Rows from an rdflib query result; CONSTRUCT triples come sorted so output is stable."""
+    from rdflib import Variable
+
+    if result.type == "SELECT":
+        names = [str(v) for v in result.vars]
+        rows = [{n: b.get(Variable(n)) for n in names} for b in result.bindings]
+        return Rows(names, rows)
+    if result.type == "ASK":
+        return Rows(["answer"], [{"answer": Literal(bool(result.askAnswer))}])
+    triples = sorted(result.graph, key=lambda t: tuple(x.n3() for x in t))
+    return Rows(["s", "p", "o"], [{"s": s, "p": p, "o": o} for s, p, o in triples])
+
+
+__all__ = ["CatalogQuery", "Param", "Rows", "bindings", "catalogue", "find", "parse_query", "run",
+           "to_term"]

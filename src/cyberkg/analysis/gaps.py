@@ -1,0 +1,160 @@
+"""Gap analysis: shared goals with no joint instrument at a date, and why.
+
+Composes catalogue queries (``queries/gaps/*.rq``); runs unchanged on the embedded store and on
+a remote endpoint (anything with ``query(text)`` returning an rdflib-style result).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import URIRef
+
+from cyberkg.analysis import catalogue as queries
+from cyberkg.core.errors import QueryError
+from cyberkg.core.output import plain
+
+HEADLINE = "gaps/shared-goals-without-joint-instrument"
+
+
+@dataclass
+class Gap:
+    goal: str
+    label: str
+    pursuers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    alone: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    related_joint: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class GapReport:
+    as_of: str
+    sides: list[str]
+    count_dialogues: bool
+    coverage: dict[str, Any]
+    gaps: list[Gap]
+
+    @property
+    def rule(self) -> str:
+        dialogues = ("dialogues and fora COUNT as joint instruments" if self.count_dialogues
+                     else "dialogues and fora do NOT count as joint instruments (use --count-dialogues)")
+        return (f"A gap is a goal that {' and '.join(self.sides)} both pursue on {self.as_of} with no joint "
+                f"instrument (parties from both sides) in force that day in the curated record; {dialogues}.")
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [{
+            "goal": g.goal, "label": g.label, "as_of": self.as_of, "sides": self.sides,
+            "dialogues_counted": self.count_dialogues,
+            "pursuers": g.pursuers, "instruments_alone": g.alone, "related_joint_instruments": g.related_joint,
+        } for g in self.gaps]
+
+
+def side_iris(ds: Any, codes: list[str]) -> dict[str, URIRef]:
+    """Side code (EU) -> side IRI, from the data (sides are data, not code)."""
+    rows = ds.query("PREFIX cyber: <https://w3id.org/cyberkg/ontology#> "
+                    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+                    "SELECT ?s ?code WHERE { ?s a cyber:Side ; skos:notation ?code } ORDER BY ?code")
+    known = {str(r[1]).upper(): r[0] for r in rows}
+    out = {}
+    for code in codes:
+        if code.upper() not in known:
+            raise QueryError(f"unknown side {code!r}; the graph has sides: {', '.join(sorted(known)) or 'none'} "
+                             "(add one in graph/sides.yaml)")
+        out[code.upper()] = known[code.upper()]
+    return out
+
+
+def coverage(ds: Any) -> dict[str, Any]:
+    """What the record covers: how many sources, from when to when."""
+    rows = list(ds.query(
+        "PREFIX cyber: <https://w3id.org/cyberkg/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+        "SELECT (COUNT(DISTINCT ?s) AS ?n) (MIN(STR(?d)) AS ?first) (MAX(STR(?d)) AS ?last) "
+        "WHERE { ?s a cyber:SourceDocument . OPTIONAL { ?s dcterms:issued ?d } }"))
+    n, first, last = rows[0] if rows else (0, None, None)
+    return {"sources": int(n or 0), "first_source": plain(first), "last_source": plain(last)}
+
+
+def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, str] | list[str] = ("EU", "US"),
+              count_dialogues: bool = False, details: bool = True, lang: str | None = None) -> GapReport:
+    """Shared goals of two sides with no joint instrument in force on ``as_of``; labels in ``lang``
+    (else ``CYBERKG_LANG``, else English) where the graph has them."""
+    as_of_text = as_of.isoformat() if isinstance(as_of, dt.date) else (
+        dt.date.today().isoformat() if as_of == "today" else str(as_of))
+    try:
+        dt.date.fromisoformat(as_of_text)
+    except ValueError as exc:
+        raise QueryError(f"--as-of {as_of_text!r} is not a date; write it like 2020-11-26 (or 'today')") from exc
+    codes = [s.strip().upper() for s in sides]
+    if len(codes) != 2 or codes[0] == codes[1]:
+        raise QueryError("gaps compares two different sides, e.g. --sides EU,US")
+    iris = side_iris(ds, codes)
+    common = {"sideA": str(iris[codes[0]]), "sideB": str(iris[codes[1]]), "asOf": as_of_text}
+    flag = {"countDialogues": "true" if count_dialogues else "false"}
+    head = queries.run(queries.find(HEADLINE), ds, {**common, **flag})
+    pursuers_q = queries.find("gaps/goal-pursuers")
+    alone_q = queries.find("gaps/single-side-instruments-for-goal")
+    related_q = queries.find("gaps/joint-instruments-for-related-goals")
+    gaps = []
+    for row in head.rows:
+        gap = Gap(str(row["goal"]), str(row["label"]))
+        if details:
+            goal = {"goal": gap.goal}
+            pursuers = queries.run(pursuers_q, ds, {**goal, "asOf": as_of_text})
+            for r in pursuers.rows:
+                side = str(r.get("side") or "")
+                if side in codes:
+                    gap.pursuers.setdefault(side, []).append(
+                        {k: plain(r.get(k)) for k in ("actor", "actorLabel", "since", "source", "sourceTitle", "url")})
+            alone = queries.run(alone_q, ds, {**common, **goal})
+            for r in alone.rows:
+                gap.alone.setdefault(str(r["side"]), []).append(
+                    {k: plain(r.get(k)) for k in ("instrument", "label", "type", "start")})
+            related = queries.run(related_q, ds,
+                                  {**common, **goal, **flag})
+            gap.related_joint = [{k: plain(r.get(k)) for k in ("relation", "relatedGoal", "relatedLabel",
+                                                               "instrument", "label", "type", "start")}
+                                 for r in related.rows]
+        gaps.append(gap)
+    _relabel(ds, gaps, lang)
+    return GapReport(as_of_text, codes, count_dialogues, coverage(ds), gaps)
+
+
+def _relabel(ds: Any, gaps: list[Gap], lang: str | None) -> None:
+    """Put every label of the report in the reader's language (one query for all of them)."""
+    from cyberkg.core import labels
+
+    if labels.current(lang) == labels.DEFAULT:
+        return
+    items = [(g.__dict__, "goal", "label") for g in gaps]
+    for g in gaps:
+        items += [(p, "actor", "actorLabel") for ps in g.pursuers.values() for p in ps]
+        items += [(i, "instrument", "label") for xs in g.alone.values() for i in xs]
+        items += [(j, "instrument", "label") for j in g.related_joint]
+        items += [(j, "relatedGoal", "relatedLabel") for j in g.related_joint]
+    names = labels.pick_many(ds, [URIRef(str(d[k])) for d, k, _ in items if d.get(k)], lang)
+    for d, key, label_key in items:
+        name = names.get(URIRef(str(d.get(key))))
+        if name is not None:
+            d[label_key] = name
+
+
+def table_rows(report: GapReport) -> tuple[list[str], list[dict[str, Any]]]:
+    """Flat rows for table/csv/md output: one row per gap."""
+    a, b = report.sides
+    cols = ["goal", "label", f"{a} pursuers", f"{b} pursuers", f"{a} alone", f"{b} alone", "joint nearby"]
+    rows = []
+    for g in report.gaps:
+        def names(items: list[dict[str, Any]], key: str) -> str:
+            return "; ".join(sorted({str(i[key]) for i in items}))
+        rows.append({
+            "goal": URIRef(g.goal), "label": g.label,
+            f"{a} pursuers": names(g.pursuers.get(a, []), "actorLabel"),
+            f"{b} pursuers": names(g.pursuers.get(b, []), "actorLabel"),
+            f"{a} alone": names(g.alone.get(a, []), "label"),
+            f"{b} alone": names(g.alone.get(b, []), "label"),
+            "joint nearby": "; ".join(sorted({f"{j['label']} ({j['relation']}: {j['relatedLabel']})"
+                                               for j in g.related_joint})),
+        })
+    return cols, rows

@@ -1,0 +1,231 @@
+"""The ``cyberkg`` command: a thin skin over the library. Each command parses options, calls one
+public function and formats the result.
+
+Exit codes: 0 success (validate: conforms), 1 the data has violations, 2 any other error
+(bad input, bad query, unreachable store). No traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cyberkg import __version__
+from cyberkg.core.errors import CyberkgError
+from cyberkg.core.output import FORMATS, render
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CyberkgError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (OSError, ValueError) as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                             help="Output format for rows.")
+lang_option = click.option("--lang", envvar="CYBERKG_LANG", default=None, metavar="LANG",
+                           help="Language of labels in the output, e.g. de or fr (also CYBERKG_LANG); "
+                                "English where the graph has no label in it.")
+endpoint_option = click.option("--endpoint", envvar="CYBERKG_ENDPOINT", default=None, metavar="URL",
+                               help="Run on a SPARQL 1.1 endpoint instead of the embedded store "
+                                    "(also CYBERKG_ENDPOINT).")
+
+
+def open_source(endpoint: str | None = None) -> Any:
+    """The embedded store (built if stale), or a remote endpoint."""
+    if endpoint:
+        from cyberkg.remote.endpoint import connect
+
+        return connect(endpoint)
+    from cyberkg.store.built import open_built
+
+    return open_built()
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="cyberkg")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """cyberkg — the open knowledge graph of transatlantic (EU–US) cyber policy."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@main.command()
+@click.option("--memory", is_flag=True, help="Build in memory only (nothing persisted).")
+@click.option("--no-validate", is_flag=True, help="Skip SHACL validation and the quality checks.")
+def build(memory: bool, no_validate: bool) -> None:
+    """Load graph/ and ontology/, derive, validate, and persist the store under build/."""
+    from cyberkg.analysis.validate import validate
+    from cyberkg.store.built import build as do_build
+
+    ds, result = do_build(backend="memory" if memory else "oxigraph")
+    counts = ", ".join(f"{k} {v}" for k, v in result.triples.items())
+    where = f" at {result.path}" if result.path else " in memory"
+    click.echo(f"built the store{where}: {counts} triples")
+    if not no_validate:
+        report = validate(ds)
+        click.echo(f"validation: {len(report.violations)} violation(s), {len(report.warnings)} warning(s), "
+                   f"{report.checks_run} quality checks")
+        for f in report.violations:
+            click.echo(f"  VIOLATION {f.focus} {f.path} {f.message} [{f.source}]", err=True)
+        if report.violations:
+            sys.exit(1)
+
+
+@main.command("validate")
+@format_option
+@click.option("--warnings/--no-warnings", default=True, show_default=True, help="List warnings too.")
+def validate_cmd(fmt: str, warnings: bool) -> None:
+    """SHACL shapes and zero-row quality checks. Exit 0 conforms, 1 violations, 2 error."""
+    from cyberkg.analysis.validate import validate
+
+    report = validate(open_source())
+    rows = [r for r in report.rows() if warnings or r["severity"] == "Violation"]
+    if rows:
+        click.echo(render(["severity", "focus", "path", "message", "source"], rows, fmt), nl=False)
+    click.echo(f"{'conforms' if report.conforms else 'does NOT conform'}: {len(report.violations)} violation(s), "
+               f"{len(report.warnings)} warning(s), {report.checks_run} quality checks", err=True)
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command("queries")
+@format_option
+def queries_cmd(fmt: str) -> None:
+    """List the query catalogue."""
+    from cyberkg.analysis.catalogue import catalogue
+
+    rows = [{"name": q.name, "summary": q.summary, "parameters": ", ".join(
+        f"{p.name}{'' if p.required and p.default is None else '?'}" for p in q.params.values()),
+        "tags": ", ".join(q.tags)} for q in catalogue()]
+    click.echo(render(["name", "summary", "parameters", "tags"], rows, fmt), nl=False)
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r} is not NAME=VALUE", param_hint="--param")
+        k, _, val = v.partition("=")
+        out[k.strip()] = val
+    return out
+
+
+@main.command()
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable).")
+@format_option
+@lang_option
+@endpoint_option
+def query(name: str, params: tuple[str, ...], fmt: str, lang: str | None, endpoint: str | None) -> None:
+    """Run a catalogue query by NAME, a .rq FILE, or - for standard input."""
+    from cyberkg.analysis.catalogue import find, run
+    from cyberkg.core.labels import relabel_rows
+
+    q = find(name)
+    ds = open_source(endpoint)
+    result = run(q, ds, _params(params))
+    click.echo(render(result.vars, relabel_rows(ds, result.vars, result.rows, lang), fmt), nl=False)
+
+
+@main.command()
+@click.option("--as-of", "as_of", default="2020-11-26", show_default=True, help="Date of the analysis (or 'today').")
+@click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
+@click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
+@format_option
+@lang_option
+@endpoint_option
+def gaps(as_of: str, sides: str, count_dialogues: bool, fmt: str, lang: str | None, endpoint: str | None) -> None:
+    """Shared goals with no joint instrument in force at a date, with who pursues them and what each
+    side does alone."""
+    from cyberkg.analysis.gaps import find_gaps, table_rows
+
+    report = find_gaps(open_source(endpoint), as_of, sides.split(","), count_dialogues, lang=lang)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    if fmt == "table":
+        cov = report.coverage
+        click.echo(f"Gaps as of {report.as_of} ({' vs '.join(report.sides)}): {len(report.gaps)} shared goal(s) "
+                   "with no joint instrument")
+        click.echo(f"Rule: {report.rule}")
+        click.echo(f"Record: {cov['sources']} sources dated {cov['first_source']} to {cov['last_source']}.")
+        click.echo("")
+    cols, rows = table_rows(report)
+    click.echo(render(cols, rows, fmt), nl=False)
+
+
+@main.command()
+@click.option("--format", "fmt", default="turtle", show_default=True,
+              type=click.Choice(["turtle", "trig", "nt", "jsonld", "csv-sheets", "graphml", "gexf"]),
+              help="RDF format; or csv-sheets (a folder with elements.csv + connections.csv), graphml, gexf.")
+@click.option("--part", default="all", show_default=True, type=click.Choice(["all", "data", "ontology"]),
+              help="Data and ontology together, or either alone.")
+@click.option("--derived", is_flag=True, help="Include the build-time derived triples.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="File to write (a folder for csv-sheets), else stdout.")
+@endpoint_option
+def export(fmt: str, part: str, derived: bool, output: Path | None, endpoint: str | None) -> None:
+    """Export the graph for other RDF tools; the same input gives byte-identical output."""
+    from cyberkg.core.atomic import write_atomic
+    from cyberkg.export.rdf import serialize
+
+    if fmt in ("csv-sheets", "graphml", "gexf"):  # analysts' shapes: cyberkg.sheets_export
+        from cyberkg.export.sheets import export as export_sheets
+
+        sheet_data, written = export_sheets(open_source(endpoint), fmt, output)
+        if sheet_data is not None and output is None:
+            sys.stdout.buffer.write(sheet_data)
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
+        return
+    data = serialize(open_source(endpoint), fmt, part, derived)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        write_atomic(output, data)
+        click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+
+
+@main.command()
+@format_option
+def stats(fmt: str) -> None:
+    """Coverage summary: counts by kind, and instruments by type, side and year."""
+    from cyberkg.analysis.catalogue import find, run
+
+    ds = open_source()
+    kinds = run(find("coverage/counts-by-kind"), ds)
+    click.echo(render(kinds.vars, kinds.rows, fmt), nl=False)
+    if fmt in ("table", "md"):
+        click.echo("")
+    by = run(find("coverage/instruments-by-type-side-year"), ds)
+    click.echo(render(by.vars, by.rows, fmt), nl=False)
+
+
+# Commands that live in their own modules (views, endpoints, imports) register here.
+for _mod in ("cyberkg.cli.viz", "cyberkg.cli.remote", "cyberkg.cli.imports"):
+    if importlib.util.find_spec(_mod) is not None:
+        for _cmd in importlib.import_module(_mod).COMMANDS:
+            main.add_command(_cmd)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

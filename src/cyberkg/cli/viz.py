@@ -1,0 +1,166 @@
+"""``cyberkg viz``: write one self-contained interactive HTML view of the graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cyberkg.core.errors import QueryError
+
+DEFAULT_OUT = "cyberkg-view.html"
+
+
+def build_view(
+    ds: Any,
+    as_of: str | None = None,
+    gaps: bool = False,
+    focus: str | None = None,
+    depth: int = 1,
+    query: str | None = None,
+    params: dict[str, str] | None = None,
+    sides: str = "EU,US",
+    count_dialogues: bool = False,
+    lang: str | None = None,
+) -> tuple[Any, str, str]:
+    """The networkx graph of one view, its title and a one-line description."""
+    from cyberkg.views import network
+
+    chosen = [name for name, on in (("--gaps", gaps), ("--focus", focus), ("--query", query)) if on]
+    if len(chosen) > 1:
+        raise QueryError(f"choose one view: {' and '.join(chosen)} cannot be combined")
+    if gaps:
+        from cyberkg.analysis.gaps import find_gaps
+
+        report = find_gaps(ds, as_of or "2020-11-26", sides.split(","), count_dialogues, lang=lang)
+        full = network.to_networkx(ds, as_of=report.as_of, lang=lang)
+        g = network.gap_subgraph(full, report)
+        return (
+            g,
+            f"Gaps {' vs '.join(report.sides)}: {len(report.gaps)} shared goal(s) without a joint instrument",
+            report.rule,
+        )
+    full = network.to_networkx(ds, as_of=as_of, lang=lang)
+    if focus:
+        g = network.focus(full, focus, depth)
+        label = g.nodes[g.graph["focus"]]["label"]
+        return g, f"Around {label}", f"Records within {depth} link(s) of {g.graph['focus']}."
+    if query:
+        name, rows = _run_query(ds, query, params or {})
+        if not {"s", "p", "o"} <= set(rows.vars):
+            raise QueryError(
+                f"{name}: a view needs a CONSTRUCT or a SELECT ?s ?p ?o query "
+                f"(this one returns {', '.join(rows.vars) or 'nothing'})"
+            )
+        triples = [
+            (r["s"], r["p"], r["o"]) for r in rows.rows if r.get("s") is not None and r.get("o") is not None
+        ]
+        g = network.query_subgraph(full, triples)
+        return (
+            g,
+            f"Query {name}",
+            f"{len(triples)} triple(s) returned; the records they name and their links.",
+        )
+    return full, "cyberkg: the whole graph", "Every record and relationship in the curated record."
+
+
+def _run_query(ds: Any, query: str, params: dict[str, str]) -> tuple[str, Any]:
+    """A catalogue query or .rq file (parameters bound); a file without a grlc header runs as it is."""
+    from cyberkg.analysis.catalogue import find, result_rows, run
+
+    path = Path(query)
+    if path.is_file() and "#+" not in (text := path.read_text(encoding="utf-8")):
+        if params:
+            raise QueryError(f"{path}: --param needs a query with a '#+' header naming its parameters")
+        try:
+            return path.stem, result_rows(ds.query(text))
+        except Exception as exc:  # parser/evaluation errors from either engine
+            raise QueryError(f"{path}: the query failed: {exc}") from exc
+    q = find(query)
+    return q.name, run(q, ds, params)
+
+
+@click.command("viz")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"HTML file to write (default build/{DEFAULT_OUT}).",
+)
+@click.option("--as-of", "as_of", default=None, help="Show the graph at a date (YYYY-MM-DD or 'today').")
+@click.option(
+    "--gaps",
+    is_flag=True,
+    help="Shared goals with no joint instrument, their pursuers and each side's "
+    "own instruments (date: --as-of, default 2020-11-26).",
+)
+@click.option("--sides", default="EU,US", show_default=True, help="The two sides a --gaps view compares.")
+@click.option(
+    "--count-dialogues", is_flag=True, help="In --gaps, count dialogues and fora as joint instruments."
+)
+@click.option(
+    "--focus", metavar="ID_OR_IRI", help="Neighbourhood of one record: a slug (enisa), kind/slug or an IRI."
+)
+@click.option(
+    "--depth", default=1, show_default=True, type=click.IntRange(0, 10), help="Links around --focus."
+)
+@click.option("--query", metavar="FILE", help="The subgraph a CONSTRUCT (or SELECT ?s ?p ?o) query returns.")
+@click.option(
+    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a --query parameter."
+)
+@click.option("--title", default=None, help="Page title.")
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "physics", "precomputed"]),
+    default="auto",
+    show_default=True,
+    help="auto: physics until stable for small views, a precomputed layout for big ones.",
+)
+@click.option("--lang", envvar="CYBERKG_LANG", default=None, metavar="LANG",
+              help="Language of labels in the view, e.g. de or fr (also CYBERKG_LANG); English where missing.")
+@click.option(
+    "--endpoint",
+    envvar="CYBERKG_ENDPOINT",
+    default=None,
+    metavar="URL",
+    help="Read from a SPARQL 1.1 endpoint instead of the embedded store (also CYBERKG_ENDPOINT).",
+)
+def viz(
+    output: Path | None,
+    as_of: str | None,
+    gaps: bool,
+    sides: str,
+    count_dialogues: bool,
+    focus: str | None,
+    depth: int,
+    query: str | None,
+    params: tuple[str, ...],
+    title: str | None,
+    layout: str,
+    lang: str | None,
+    endpoint: str | None,
+) -> None:
+    """Write ONE self-contained interactive HTML view (opens from disk, no network): search, filters by
+    kind, side and relation, details with source links."""
+    from cyberkg.cli.main import _params, open_source
+    from cyberkg.core import paths
+    from cyberkg.views.network import parse_as_of
+    from cyberkg.views.viz import write_view
+
+    if as_of is not None:
+        as_of = parse_as_of(as_of).isoformat()  # type: ignore[union-attr]
+    graph, heading, description = build_view(
+        open_source(endpoint), as_of, gaps, focus, depth, query, _params(params), sides, count_dialogues, lang
+    )
+    out = output or paths.build_dir() / DEFAULT_OUT
+    info = write_view(graph, out, title or heading, graph.graph.get("as_of"), description, layout)
+    click.echo(
+        f"wrote {info.path} ({info.nodes} nodes, {info.edges} edges, {info.bytes:,} bytes, "
+        f"{info.layout} layout)",
+        err=True,
+    )
+
+
+COMMANDS = [viz]

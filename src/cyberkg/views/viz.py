@@ -1,0 +1,407 @@
+"""networkx -> pyvis -> ONE self-contained HTML file that opens from disk with no network at all.
+
+pyvis holds the nodes, edges and vis options; the page is our own template (``templates/view.html``)
+with vis-network's JS and CSS — shipped inside the pyvis package — inlined, so no CDN link, no
+bootstrap, no tom-select and no ``lib/`` folder (DESIGN §5). Strings from the data travel as JSON
+in a ``<script type="application/json">`` block with ``<``, ``>`` and ``&`` escaped, and the page
+shows them with ``textContent`` only (tooltips and the details panel are DOM elements, never
+HTML strings); links are drawn only for http(s) URLs. A Content-Security-Policy forbids every
+request. The written page is checked for external references before it is moved into place.
+
+Small views run vis physics from precomputed positions until stabilised, then switch it off; views
+above ``PHYSICS_LIMIT`` nodes get a layout computed here (:mod:`cyberkg.views.layout`) and no physics.
+
+Longer than 350 lines: the page writer, its offline checks (no external reference, inlined
+vis-network) and the physics/layout settings belong together.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cyberkg.core.errors import CyberkgError
+
+# How to open a view in Debian's headless Chromium on a closed network (the browser tests and the
+# view benchmark use it): without the background-networking flags Chromium keeps dialling out.
+HEADLESS_CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PHYSICS_LIMIT = 500
+VIS_DIR = "lib/vis-9.1.2"
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "view.html"
+
+# kind -> (fill colour, vis shape, legend glyph)
+KIND_STYLE: dict[str, tuple[str, str, str]] = {
+    "actor": ("#5b8fd1", "dot", "●"),
+    "threat-actor": ("#c0392b", "triangle", "▲"),
+    "goal": ("#f4c430", "star", "★"),
+    "instrument": ("#2fa36b", "square", "■"),
+    "incident": ("#e67e22", "diamond", "◆"),
+    "source": ("#a3acb3", "triangleDown", "▼"),
+    "side": ("#d7dde8", "ellipse", "⬭"),
+    "divergence": ("#b07cc6", "hexagon", "⬢"),
+}
+OTHER_KIND = ("#cccccc", "dot", "●")
+SIDE_COLOURS = {"EU": "#003399", "US": "#b22234", "joint": "#7b2cbf", "none": "#555555"}
+EXTRA_SIDE_COLOURS = ["#138d75", "#d35400", "#2c3e50", "#b7950b", "#6e2c00"]
+RELATION_COLOURS = [
+    "#7f8c8d",
+    "#2980b9",
+    "#27ae60",
+    "#8e44ad",
+    "#d35400",
+    "#16a085",
+    "#c0392b",
+    "#2c3e50",
+    "#b7950b",
+    "#1abc9c",
+    "#9b59b6",
+    "#e67e22",
+    "#34495e",
+    "#7d6608",
+    "#a93226",
+]
+HIGHLIGHT = {"gap": "#ff1493", "focus": "#000000"}
+DETAIL_SKIP = {
+    "iri",
+    "prefLabel",
+    "slug",
+    "kind",
+    "label",
+    "side",
+    "sides",
+    "start",
+    "end",
+    "highlight",
+    "description",
+    "x",
+    "y",
+}
+
+
+class ViewError(CyberkgError):
+    """A view cannot be drawn or written."""
+
+
+@dataclass
+class ViewInfo:
+    path: Path
+    nodes: int
+    edges: int
+    bytes: int
+    layout: str
+
+
+def side_colour(side: str | None, codes: list[str]) -> str:
+    if side is None:
+        return SIDE_COLOURS["none"]
+    if side in SIDE_COLOURS:
+        return SIDE_COLOURS[side]
+    extra = [c for c in codes if c not in SIDE_COLOURS]
+    return EXTRA_SIDE_COLOURS[extra.index(side) % len(EXTRA_SIDE_COLOURS)] if side in extra else "#555555"
+
+
+def _text(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+
+
+def _url(value: Any) -> str | None:
+    text = str(value or "")
+    return text if re.match(r"^https?://", text, re.I) else None
+
+
+def _short(label: str, limit: int = 42) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _source_index(graph: Any, used: set[str]) -> dict[str, dict[str, str | None]]:
+    """Title and (http/https only) URL of every source the page cites, once."""
+    index = graph.graph.get("sources", {})
+    out: dict[str, dict[str, str | None]] = {}
+    for iri in sorted(used):
+        s = index.get(iri) or graph.nodes.get(iri) or {}
+        out[iri] = {"title": str(s.get("title") or s.get("label") or iri), "url": _url(s.get("url"))}
+    return out
+
+
+def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
+    """Everything the page needs: vis nodes, edges and options (through pyvis), details, legend."""
+    from pyvis.network import Network
+
+    big = graph.number_of_nodes() > PHYSICS_LIMIT
+    physics = layout == "physics" or (layout == "auto" and not big)
+    codes = list(graph.graph.get("side_codes") or [])
+    positions: dict[Any, tuple[float, float]] = {}
+    if graph.number_of_nodes():
+        from cyberkg.views.layout import force_layout
+
+        positions = force_layout(graph)
+    ids = {n: str(n) for n in graph}
+    relations = sorted({str(e.get("relation") or k) for _, _, k, e in graph.edges(keys=True, data=True)})
+    rel_colour = {r: RELATION_COLOURS[i % len(RELATION_COLOURS)] for i, r in enumerate(relations)}
+    net = Network(directed=True, cdn_resources="in_line")
+    details: dict[str, Any] = {}
+    for n, d in graph.nodes(data=True):
+        kind = str(d.get("kind") or "other")
+        fill, shape, _ = KIND_STYLE.get(kind, OTHER_KIND)
+        side = d.get("side")
+        label = str(d.get("label") or n)
+        hl = d.get("highlight")
+        x, y = positions.get(n, (0.0, 0.0))
+        node = {
+            "id": ids[n],
+            "label": _short(label),
+            "shape": shape,
+            "kind": kind,
+            "side": side or "none",
+            "size": 30 if hl else min(12 + 2 * graph.degree(n) ** 0.5, 28),
+            "x": x,
+            "y": y,
+            "borderWidth": 6 if hl else 3,
+            "borderWidthSelected": 7 if hl else 4,
+            "physics": physics,
+            "color": {
+                "background": fill,
+                "border": HIGHLIGHT.get(str(hl), side_colour(side, codes)),
+                "highlight": {"background": fill, "border": "#000000"},
+            },
+        }
+        if shape in ("ellipse",):
+            node["font"] = {"size": 14}
+        net.nodes.append(node)
+        net.node_ids.append(ids[n])
+        net.node_map[ids[n]] = node
+        src = {t for _, t, e in graph.out_edges(n, data=True) if e.get("relation") == "wasDerivedFrom"}
+        src |= {s for *_, e in graph.edges(n, data=True) for s in e.get("sources", ())}
+        src |= {s for *_, e in graph.in_edges(n, data=True) for s in e.get("sources", ())}
+        if kind == "source":
+            src.add(str(n))
+        details[ids[n]] = {
+            "label": label,
+            "kind": kind,
+            "side": side,
+            "sides": list(d.get("sides") or []),
+            "iri": str(d.get("iri") or n),
+            "slug": str(d.get("slug") or ""),
+            "start": d.get("start"),
+            "end": d.get("end"),
+            "description": str(d.get("description") or ""),
+            "highlight": hl,
+            "aliases": [str(a) for a in d.get("altLabel", [])] if isinstance(d.get("altLabel"), list) else [],
+            "attrs": [
+                [k, _text(v)]
+                for k, v in sorted(d.items())
+                if k not in DETAIL_SKIP and v not in (None, "", [])
+            ],
+            "sources": sorted(src),
+        }
+    for i, (u, v, k, e) in enumerate(
+        sorted(graph.edges(keys=True, data=True), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
+    ):
+        rel = str(e.get("relation") or k)
+        net.edges.append(
+            {
+                "id": f"e{i}",
+                "from": ids[u],
+                "to": ids[v],
+                "label": rel,
+                "relation": rel,
+                "color": {"color": rel_colour[rel], "opacity": 0.8},
+                "arrows": "to",
+                "sources": sorted(set(e.get("sources") or ())),
+                "since": e.get("since"),
+            }
+        )
+    net.set_options(json.dumps(_options(big, physics)))
+    nodes, edges, _, _, _, options = net.get_network_data()
+    kinds = sorted(
+        {d["kind"] for d in details.values()},
+        key=lambda k: (list(KIND_STYLE).index(k) if k in KIND_STYLE else 99, k),
+    )
+    sides = sorted({n["side"] for n in nodes}, key=lambda s: ({"EU": 0, "US": 1, "joint": 2}.get(s, 3), s))
+    legend = {
+        "kinds": [
+            {
+                "name": k,
+                "colour": KIND_STYLE.get(k, OTHER_KIND)[0],
+                "glyph": KIND_STYLE.get(k, OTHER_KIND)[2],
+                "count": sum(1 for n in nodes if n["kind"] == k),
+            }
+            for k in kinds
+        ],
+        "sides": [
+            {
+                "name": s,
+                "colour": side_colour(None if s == "none" else s, codes),
+                "count": sum(1 for n in nodes if n["side"] == s),
+            }
+            for s in sides
+        ],
+        "relations": [
+            {"name": r, "colour": rel_colour[r], "count": sum(1 for e in edges if e["relation"] == r)}
+            for r in relations
+        ],
+        "highlights": sorted({str(d["highlight"]) for d in details.values() if d["highlight"]}),
+    }
+    cited = {s for d in details.values() for s in d["sources"]} | {s for e in edges for s in e["sources"]}
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "options": json.loads(options),
+        "details": details,
+        "sources": _source_index(graph, cited),
+        "legend": legend,
+        "physics": physics,
+        "layout": "physics" if physics else "precomputed",
+    }
+
+
+def _options(big: bool, physics: bool) -> dict[str, Any]:
+    opts: dict[str, Any] = {
+        "nodes": {"font": {"size": 12, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"}},
+        "edges": {
+            "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+            "width": 1,
+            "selectionWidth": 2,
+            "font": {"size": 9, "align": "middle", "color": "#444444", "strokeWidth": 2},
+            "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.4},
+        },
+        "layout": {"randomSeed": 7, "improvedLayout": False},
+        "interaction": {
+            "hover": not big,
+            "tooltipDelay": 150,
+            "hideEdgesOnDrag": big,
+            "hideEdgesOnZoom": big,
+            "navigationButtons": False,
+            "keyboard": False,
+        },
+        "physics": {"enabled": False},
+    }
+    if physics:
+        opts["physics"] = {
+            "enabled": True,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {
+                "gravitationalConstant": -60,
+                "centralGravity": 0.01,
+                "springLength": 110,
+                "springConstant": 0.06,
+                "damping": 0.6,
+                "avoidOverlap": 0.2,
+            },
+            "maxVelocity": 60,
+            "minVelocity": 1.0,
+            "timestep": 0.4,
+            "stabilization": {"enabled": True, "iterations": 150, "updateInterval": 25, "fit": True},
+        }
+    return opts
+
+
+def _json_for_script(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+_NOT_DATA = r"\s*(?!['\"]?\s*data:)"
+_EXTERNAL = [
+    re.compile(
+        r"<(?:script|img|iframe|embed|source|audio|video|object)\b[^>]*\s(?:src|data)\s*=" + _NOT_DATA, re.I
+    ),
+    re.compile(r"<link\b[^>]*\shref\s*=" + _NOT_DATA, re.I),
+    re.compile(r"@import\b", re.I),
+    re.compile(r"url\(" + _NOT_DATA, re.I),
+]
+
+
+def external_references(html: str) -> list[str]:
+    """Anything in the page's markup or styles that would make the browser fetch a resource."""
+    markup = re.sub(r"(?is)<script\b[^>]*>.*?</script>", "<script></script>", html)
+    styles = " ".join(re.findall(r"(?is)<style\b[^>]*>(.*?)</style>", html))
+    hits = [m.group(0) for rx in _EXTERNAL[:2] for m in rx.finditer(markup)]
+    hits += [m.group(0) for rx in _EXTERNAL[2:] for m in rx.finditer(styles)]
+    return hits
+
+
+def render(
+    graph: Any, title: str = "cyberkg", as_of: str | None = None, description: str = "", layout: str = "auto"
+) -> str:
+    """The page as a string."""
+    import importlib.resources
+
+    import jinja2
+
+    if layout not in ("auto", "physics", "precomputed"):
+        raise ViewError(f"unknown layout {layout!r}; choose auto, physics or precomputed")
+    lib = importlib.resources.files("pyvis") / "templates" / VIS_DIR
+    data = view_data(graph, layout)
+    as_of = as_of if as_of is not None else graph.graph.get("as_of")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    page = env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(
+        title=title,
+        description=description,
+        as_of_text=f"As of {as_of}" if as_of else "All dates (no --as-of)",
+        as_of=as_of or "",
+        layout=data["layout"],
+        vis_css=_markup((lib / "vis-network.css").read_text(encoding="utf-8")),
+        vis_js=_markup((lib / "vis-network.min.js").read_text(encoding="utf-8")),
+        data_json=_markup(_json_for_script(data)),
+    )
+    found = external_references(page)
+    if found:
+        raise ViewError(f"the page would load external resources ({found[:3]}); nothing was written")
+    return page
+
+
+def _markup(text: str) -> Any:
+    from markupsafe import Markup
+
+    return Markup(text)
+
+
+def write_view(
+    graph: Any,
+    path: str | Path,
+    title: str = "cyberkg",
+    as_of: str | None = None,
+    description: str = "",
+    layout: str = "auto",
+) -> ViewInfo:
+    """Write ``graph`` as one self-contained HTML page at ``path`` (atomically: a temporary file in
+    the same folder, then renamed). Nothing else is written anywhere."""
+    from cyberkg.core.atomic import write_atomic
+
+    page = render(graph, title, as_of, description, layout).encode("utf-8")
+    path = Path(path)
+    write_atomic(path, page)
+    big = graph.number_of_nodes() > PHYSICS_LIMIT
+    used = "physics" if layout == "physics" or (layout == "auto" and not big) else "precomputed"
+    return ViewInfo(path, graph.number_of_nodes(), graph.number_of_edges(), len(page), used)
+
+
+__all__ = [
+    "KIND_STYLE",
+    "PHYSICS_LIMIT",
+    "SIDE_COLOURS",
+    "ViewError",
+    "ViewInfo",
+    "external_references",
+    "render",
+    "view_data",
+    "write_view",
+]
