@@ -105,14 +105,17 @@ def _shape_name(shapes: Graph, shape: Any) -> str:
 
 
 def run_checks(ds: Any) -> tuple[list[Finding], int]:
-    """Every ``queries/checks/*-violation.rq`` must return zero rows; each row is a violation."""
+    """Zero-row quality checks: every row of ``queries/checks/*-violation.rq`` is a violation, every
+    row of ``queries/checks/*-warning.rq`` a warning (curation: official domains, duplicate sources,
+    dates the sources contradict). Returns the findings and how many checks ran."""
     findings: list[Finding] = []
-    checks = [q for q in queries.catalogue() if q.name.startswith("checks/") and q.name.endswith("-violation")]
+    checks = [q for q in queries.catalogue() if q.name.startswith("checks/")
+              and q.name.endswith(("-violation", "-warning"))]
     for q in checks:
+        severity = "Violation" if q.name.endswith("-violation") else "Warning"
         for row in queries.run(q, ds).rows:
             values = [str(v) for v in row.values() if v is not None]
-            findings.append(Finding("Violation", values[0] if values else "", "", " ".join(values[1:]),
-                                    q.name))
+            findings.append(Finding(severity, values[0] if values else "", "", " ".join(values[1:]), q.name))
     return findings, len(checks)
 
 

@@ -102,6 +102,10 @@ class _Mapper:
             self.add(node, PROV.wasDerivedFrom, URIRef(iri("source", src)))
         return sources
 
+    def domains(self, rec: Record, node: URIRef) -> None:
+        for domain in rec.get("domains", []):
+            self.add(node, CYBER.officialDomain, Literal(domain.strip().lower()))
+
     def date(self, node: URIRef, p: URIRef, value: PartialDate | None) -> None:
         if value is not None:
             self.add(node, p, date_literal(value))
@@ -124,6 +128,7 @@ def map_catalog(catalog: Catalog) -> Graph:
         m.common(rec, node, CYBER.Side)
         m.add(node, SKOS.notation, Literal(rec.get("code")))
         m.add(node, CYBER.sideActor, URIRef(iri("actor", rec.get("actor").id)))
+        m.domains(rec, node)
     for rec in catalog.all("actor"):
         node = URIRef(iri("actor", rec.id))
         srcs = m.common(rec, node, CYBER.Actor)
@@ -137,6 +142,7 @@ def map_catalog(catalog: Catalog) -> Graph:
         m.date(node, CYBER.dissolved, rec.get("dissolved"))
         if rec.get("homepage"):
             m.add(node, FOAF.homepage, URIRef(rec.get("homepage")))
+        m.domains(rec, node)
     for rec in catalog.all("goal"):
         node = URIRef(iri("goal", rec.id))
         m.common(rec, node, CYBER.StrategicGoal)

@@ -39,10 +39,10 @@ COMMON = {
     "note": "str", "aliases": "strs", "wikidata": "qid",
 }
 SCHEMA: dict[str, dict[str, str]] = {
-    "side": {"code": "str", "actor": "ref:actor"},
+    "side": {"code": "str", "actor": "ref:actor", "domains": "strs"},
     "actor": {
         "kind": "concept:actor-kind", "part_of": "ref:actor", "member_of": "refs:actor", "side": "ref:side",
-        "established": "date", "dissolved": "date", "homepage": "url",
+        "established": "date", "dissolved": "date", "homepage": "url", "domains": "strs",
     },
     "goal": {"broader": "ref:goal", "pursued_by": "pursuits"},
     "instrument": {

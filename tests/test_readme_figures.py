@@ -1,0 +1,36 @@
+"""The README's counts, gap lists and headline figures are generated from the shipped record
+(`python -m cyberkg.cli.readme`); this test fails when the record and the README drift apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cyberkg.cli.readme import BLOCK, blocks, figures, recorded_as_of, render
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_figures_match_the_record(real_ds) -> None:  # type: ignore[no-untyped-def]
+    text = README.read_text(encoding="utf-8")
+    as_of = recorded_as_of(text)
+    assert as_of, "README.md has no <!-- generated:as-of DATE --> marker"
+    assert {m["name"] for m in BLOCK.finditer(text)} == {"record-counts", "gap-lists", "headline"}
+    expected = render(text, figures(real_ds, as_of))
+    assert text == expected, "README.md drifted from the record: run `python -m cyberkg.cli.readme` and review"
+
+
+def test_render_replaces_only_the_blocks() -> None:
+    fig = {"as_of": "2021-01-01", "counts": {"actors": 3, "threat actors": 1, "goals": 2, "goal pursuits": 4,
+           "instruments": 5, "incidents": 6, "sources": 7, "divergences": 1}, "gaps_brief": ["A"],
+           "gaps_now": ["A", "B"], "incidents_both": 3, "incidents_jointly": 1, "incidents_separately": 2,
+           "violations": 0, "warnings": 4}
+    text = ("intro\n<!-- generated:as-of 2020-01-01 -->\n<!-- generated:headline -->\nold\n"
+            "<!-- /generated:headline -->\noutro\n")
+    out = render(text, fig)
+    assert out.startswith("intro\n<!-- generated:as-of 2021-01-01 -->\n") and out.endswith("outro\n")
+    assert blocks(fig)["headline"] in out and "old" not in out
+    assert "| actors (of which threat actors) | 3 (1) |" in blocks(fig)["record-counts"]
+    with pytest.raises(ValueError, match="unknown generated block 'nope'"):
+        render("<!-- generated:nope -->\n<!-- /generated:nope -->", fig)
