@@ -101,13 +101,8 @@ def remove_cmd(layer: str) -> None:
     """Take an imported LAYER out of the graph (and out of future rebuilds)."""
     from cyberkg.store import built, layers
 
-    ds = built.open_writable()
-    try:
+    with built.writing(what="remove") as ds:
         info = layers.remove(ds, layer)
-    finally:
-        built.close(ds)
-        del ds
-        built.release()
     click.echo(f"removed layer {info.name} ({info.triples} triples from {info.file})", err=True)
 
 
@@ -137,14 +132,9 @@ def wikidata_cmd(endpoint: str | None, do_apply: bool, show_all: bool, lang: str
 
     url = endpoint or wikidata.DEFAULT_ENDPOINT
     if do_apply:
-        ds = built.open_writable()
-        try:
+        with built.writing(what="enrich wikidata") as ds:
             matches = wikidata.match(ds, url, lang)
             wikidata.apply(ds, matches, url)
-        finally:
-            built.close(ds)
-            del ds
-            built.release()
     else:
         from cyberkg.store.built import open_built
 

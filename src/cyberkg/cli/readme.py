@@ -29,7 +29,7 @@ def figures(ds: Any, as_of: str) -> dict[str, Any]:
     """Plain data: counts by kind, gap labels at the brief's date and at ``as_of``, incidents answered
     jointly and separately, and the validation summary."""
     rows = catalogue.run(catalogue.find("coverage/counts-by-kind"), ds).rows
-    counts = {str(r["kind"]): int(r["count"]) for r in rows}
+    counts = {str(r["kind"]): int(str(r["count"])) for r in rows}
     answered = catalogue.run(catalogue.find("incidents/incidents-both-sides-responded-to"), ds).rows
     how = [str(r["how"]) for r in answered]
     report = validate.validate(ds)

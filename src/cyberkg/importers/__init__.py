@@ -229,40 +229,41 @@ def import_files(
     build_dir: Path | None = None,
 ) -> list[Outcome]:
     """Import ``files``: all are mapped and validated first; only then are the layers written."""
-    from cyberkg.store import built, layers
+    from cyberkg.store import built
 
     units = plan(files, fmt, layer)
+    if ds is not None:
+        return _import_into(ds, units, replace, issuer, date, url, build_dir)
+    with built.writing(build_dir, "import") as ds:  # a new store version, current only if all goes well
+        return _import_into(ds, units, replace, issuer, date, url, build_dir)
+
+
+def _import_into(ds: Any, units: list[Unit], replace: bool, issuer: str | None, date: str | None,
+                 url: str | None, build_dir: Path | None) -> list[Outcome]:
+    from cyberkg.store import layers
+
     index = read_index(build_dir)
-    own = ds is None
-    if own:
-        ds = built.open_writable(build_dir)
-    try:
-        base = base_graph(ds, [u.layer for u in units])
-        ready: list[tuple[Unit, Graph, FileInfo, list[str], str]] = []
-        for u in units:
-            g, info, notes = to_graph(u, base, issuer, date, url)
-            old = index.get(u.layer)
-            saved = layers_dir(build_dir) / f"{u.layer}.nt"
-            if old is not None and saved.is_file() and saved.read_bytes() == canonical_nt(g):
-                status = "unchanged"
-            elif old is not None and not replace:
-                raise LayerError(
-                    f"layer {u.layer!r} already holds {old.file} (a different version); "
-                    "pass --replace to reload it, or --layer NAME to import it beside"
-                )
-            else:
-                status = "replaced" if old is not None else "added"
-            ready.append((u, g, info, notes, status))
-            base += g
-        out = []
-        for u, g, info, notes, status in ready:
-            shown = " + ".join(str(p) for p in u.files)
-            if status != "unchanged":
-                layers.put(ds, LayerInfo(u.layer, shown, u.fmt, len(g), info.sha256), g, build_dir)
-            out.append(Outcome(u.layer, shown, u.fmt, len(g), info.sha256, status, notes))
-        return out
-    finally:
-        if own:
-            built.close(ds)
-            del ds
-            built.release()
+    base = base_graph(ds, [u.layer for u in units])
+    ready: list[tuple[Unit, Graph, FileInfo, list[str], str]] = []
+    for u in units:
+        g, info, notes = to_graph(u, base, issuer, date, url)
+        old = index.get(u.layer)
+        saved = layers_dir(build_dir) / f"{u.layer}.nt"
+        if old is not None and saved.is_file() and saved.read_bytes() == canonical_nt(g):
+            status = "unchanged"
+        elif old is not None and not replace:
+            raise LayerError(
+                f"layer {u.layer!r} already holds {old.file} (a different version); "
+                "pass --replace to reload it, or --layer NAME to import it beside"
+            )
+        else:
+            status = "replaced" if old is not None else "added"
+        ready.append((u, g, info, notes, status))
+        base += g
+    out = []
+    for u, g, info, notes, status in ready:
+        shown = " + ".join(str(p) for p in u.files)
+        if status != "unchanged":
+            layers.put(ds, LayerInfo(u.layer, shown, u.fmt, len(g), info.sha256), g, build_dir)
+        out.append(Outcome(u.layer, shown, u.fmt, len(g), info.sha256, status, notes))
+    return out

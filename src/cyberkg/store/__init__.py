@@ -22,10 +22,11 @@ from cyberkg.store.built import (
     open_writable,
     populate,
     release,
+    writing,
 )
 
 __all__ = [
     "BACKENDS", "STAMP", "BuildResult", "add_graph", "build", "close", "input_fingerprint", "is_fresh",
     "new_dataset", "ontology_graph", "open_built", "open_writable", "oxigraph_store", "populate",
-    "read_turtle_dir", "release",
+    "read_turtle_dir", "release", "writing",
 ]

@@ -1,28 +1,42 @@
-"""The built store: the record loaded, derived and persisted under ``build/store``, swapped in
-atomically; ``open_built()`` rebuilds only when ``graph/``, ``ontology/`` or the package version
-changed."""
+"""The built store: the record loaded, derived and persisted, swapped in atomically;
+``open_built()`` rebuilds only when ``graph/``, ``ontology/``, the import layers or the package
+version changed.
+
+Layout: every build (and every import) writes a new **version**, a folder under ``build/store.v/``;
+``build/store`` is a symbolic link to the current one, replaced in one atomic rename. So a process
+killed at any point leaves the previous version current and intact, and a reader (``query``
+while ``build`` runs) always opens a complete version: the one current when it started, which is
+not deleted while it reads (see :mod:`cyberkg.store.lock`). Writers serialise on the build lock.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
+import cyberkg.store.lock as lock
 from cyberkg import __version__
 from cyberkg.core import paths
+from cyberkg.core.atomic import write_atomic
 from cyberkg.core.errors import StoreError
 from cyberkg.core.namespaces import G_CURATED, G_ONTOLOGY, G_VOCAB
 from cyberkg.store.backend import add_graph, new_dataset, ontology_graph, oxigraph_store, read_turtle_dir
 from cyberkg.store.derive import derive
-from cyberkg.store.layers import saved_graphs
+from cyberkg.store.layers import layers_dir, saved_graphs
 
 STAMP = "cyberkg-stamp.json"
+VERSIONS = "store.v"  # beside the ``store`` link
 
 
 def input_files(home: Path | None = None) -> list[Path]:
@@ -33,12 +47,17 @@ def input_files(home: Path | None = None) -> list[Path]:
     return sorted(files)
 
 
-def input_fingerprint(home: Path | None = None) -> str:
+def input_fingerprint(home: Path | None = None, build_dir: Path | None = None) -> str:
+    """What the store is built from: the package version, graph/, ontology/ and the layer index."""
     home = home or paths.home()
     h = hashlib.sha256(__version__.encode())
     for f in input_files(home):
         h.update(str(f.relative_to(home)).encode())
         h.update(f.read_bytes())
+    index = layers_dir(build_dir or paths.build_dir()) / "index.json"
+    h.update(b"\0layers\0")
+    with contextlib.suppress(OSError):
+        h.update(index.read_bytes())
     return h.hexdigest()
 
 
@@ -71,7 +90,7 @@ def populate(ds: Dataset, curated: Graph, ontology: Graph | None = None, vocab: 
 def build(
     out: Path | None = None, backend: str = "oxigraph", curated: Graph | None = None
 ) -> tuple[Dataset, BuildResult]:
-    """Load the record, derive, and (for ``oxigraph``) persist atomically under ``out``."""
+    """Load the record, derive, and (for ``oxigraph``) persist a new version and make it current."""
     from cyberkg.record.loaders import load_catalog
     from cyberkg.record.mapping import map_catalog
 
@@ -80,31 +99,114 @@ def build(
     onto = ontology_graph()
     vocab = read_turtle_dir(paths.graph_dir() / "vocab")
     out = out or paths.build_dir() / "store"
-    layers = _saved_layers(out.parent)
     if backend == "memory":
         ds = new_dataset("memory")
-        return ds, BuildResult(None, populate(ds, curated, onto, vocab, layers))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".store-", dir=out.parent))
-    try:
-        ds = new_dataset("oxigraph", tmp / "db")
-        counts = populate(ds, curated, onto, vocab, layers)
-        inner = oxigraph_store(ds)
-        inner.flush()
-        del ds, inner
-        (tmp / STAMP).write_text(json.dumps({"fingerprint": input_fingerprint(), "triples": counts}, indent=1))
-        if out.exists():
-            old = out.with_name(out.name + ".old")
+        return ds, BuildResult(None, populate(ds, curated, onto, vocab, _saved_layers(out.parent)))
+    with lock.exclusive(out.parent, "build"):
+        layers = _saved_layers(out.parent)
+        version = _new_version(out)
+        try:
+            ds = new_dataset("oxigraph", version / "db")
+            counts = populate(ds, curated, onto, vocab, layers)
+            inner = oxigraph_store(ds)
+            inner.flush()
+            del ds, inner
+            gc.collect()
+            _stamp(version, out, counts)
+            _make_current(out, version)
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+    return _open_version(out), BuildResult(out, counts)
+
+
+def _stamp(version: Path, out: Path, counts: dict[str, int]) -> None:
+    data = json.dumps({"fingerprint": input_fingerprint(build_dir=out.parent), "triples": counts}, indent=1)
+    write_atomic(version / STAMP, data.encode())
+
+
+def _new_version(out: Path) -> Path:
+    """An empty folder for a new version (the previous ones stay until no reader needs them)."""
+    versions = out.parent / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="v-", dir=versions))
+
+
+def _make_current(out: Path, version: Path) -> None:
+    """Point ``out`` at ``version`` in one atomic rename, then retire the versions nobody reads."""
+    if out.exists() and not out.is_symlink():  # a store built before versions existed
+        os.replace(out, Path(tempfile.mkdtemp(prefix="legacy-", dir=out.parent / VERSIONS)) / "store")
+    link = out.with_name(f".{out.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(version, out.parent), link)
+    os.replace(link, out)
+    _retire_old(out)
+
+
+def _retire_old(out: Path) -> None:
+    current = out.resolve()
+    for old in sorted((out.parent / VERSIONS).iterdir()):
+        if old.resolve() == current or not old.is_dir():
+            continue
+        if lock.try_retire(old):
             shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return new_dataset("oxigraph", out / "db", read_only=True), BuildResult(out, counts)
+
+
+def _open_version(out: Path, tries: int = 50) -> Dataset:
+    """The current version, read-only, held against deletion while the dataset lives: lock the
+    version first, check it is still current (a writer never retires the current version), then
+    open it."""
+    for _ in range(tries):
+        version = out.resolve()
+        fd = lock.hold_shared(version)
+        if fd is None:
+            time.sleep(0.02)
+            continue
+        if out.resolve() != version:  # replaced meanwhile; its writer may be deleting it
+            os.close(fd)
+            continue
+        try:
+            ds = new_dataset("oxigraph", version / "db", read_only=True)
+        except BaseException:
+            os.close(fd)
+            raise
+        lock.release_with(ds, fd)
+        return ds
+    raise StoreError(f"{out}: the store kept changing while opening it; retry")
+
+
+@contextlib.contextmanager
+def writing(build_dir: Path | None = None, what: str = "import") -> Iterator[Dataset]:
+    """A copy-on-write session on the built store, under the writer lock: the block gets a
+    writable copy of the current version; when it ends without error the copy becomes current
+    (atomically); on an error, or a kill, the previous version stays current and untouched."""
+    build_dir = build_dir or paths.build_dir()
+    out = build_dir / "store"
+    with lock.exclusive(build_dir, what):
+        if not is_fresh(out):
+            ds, _ = build(out)
+            del ds
+            gc.collect()
+        version = _new_version(out)
+        try:
+            shutil.copytree(out.resolve() / "db", version / "db")
+            ds = new_dataset("oxigraph", version / "db")
+            try:
+                yield ds
+                inner = oxigraph_store(ds)
+                if inner is not None:
+                    inner.flush()
+                    del inner
+            finally:
+                del ds
+                gc.collect()
+            old = json.loads((out / STAMP).read_text())
+            counts = old.get("triples", {})
+            _stamp(version, out, counts)
+            _make_current(out, version)
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
 
 
 def _saved_layers(build_dir: Path) -> dict[URIRef, Graph]:
@@ -118,7 +220,7 @@ def is_fresh(out: Path | None = None) -> bool:
         stamp = json.loads((out / STAMP).read_text())
     except (OSError, ValueError):
         return False
-    return bool(stamp.get("fingerprint") == input_fingerprint())
+    return bool(stamp.get("fingerprint") == input_fingerprint(build_dir=out.parent))
 
 
 def open_built(out: Path | None = None, rebuild: bool = True) -> Dataset:
@@ -127,21 +229,22 @@ def open_built(out: Path | None = None, rebuild: bool = True) -> Dataset:
     if not is_fresh(out):
         if not rebuild:
             raise StoreError(f"no up-to-date store at {out}; run 'cyberkg build' first")
-        ds, _ = build(out)
-        return ds
-    return new_dataset("oxigraph", out / "db", read_only=True)
+        with lock.exclusive(out.parent, "build"):
+            if not is_fresh(out):  # another process may have built it while we waited
+                ds, _ = build(out)
+                return ds
+    return _open_version(out)
 
 
 def open_writable(build_dir: Path | None = None) -> Dataset:
-    """The built store opened for writing (built first when missing or stale)."""
-    import gc
-
+    """Deprecated: the current version opened for writing in place, WITHOUT the copy-on-write
+    guarantees; use ``with writing() as ds:``."""
     out = (build_dir or paths.build_dir()) / "store"
     if not is_fresh(out):
         ds, _ = build(out)
         del ds
         gc.collect()
-    return new_dataset("oxigraph", out / "db")
+    return new_dataset("oxigraph", out.resolve() / "db")
 
 
 def close(ds: Dataset) -> None:
@@ -154,6 +257,4 @@ def close(ds: Dataset) -> None:
 
 def release() -> None:
     """Let the Oxigraph lock go: rdflib datasets hold reference cycles, so collect them now."""
-    import gc
-
     gc.collect()
