@@ -56,8 +56,12 @@ def test_query_with_params_file_and_stdin(tiny_home: Path, tmp_path: Path) -> No
 def test_errors_are_clear_with_exit_2_and_no_traceback(tiny_home: Path) -> None:
     code, _, err = run("query", "no-such-query")
     assert code == 2 and err.startswith("error: no query named") and "Traceback" not in err
-    code, _, err = run("query", "gaps/goal-pursuers")
+    rq = tiny_home / "needs-goal.rq"  # catalogue queries default every parameter; a user's file may not
+    rq.write_text("#+ summary: needs a goal\nSELECT ?p WHERE { ?p ?x ?_goal_iri } ORDER BY ?p\n")
+    code, _, err = run("query", str(rq))
     assert code == 2 and "needs parameter 'goal'" in err
+    code, _, err = run("query", "gaps/goal-pursuers", "-p", "asOf=soon")
+    assert code == 2 and "expects date" in err
     code, _, err = run("gaps", "--as-of", "last tuesday")
     assert code == 2 and "is not a date" in err
     code, _, err = run("gaps", "--sides", "EU,XX")

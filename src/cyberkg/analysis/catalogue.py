@@ -8,8 +8,18 @@ A header is YAML in ``#+`` comment lines::
     #+ defaults:
     #+   - asOf: 2020-11-26
 
-Parameters are variables named ``?_name`` (required) or ``?__name`` (optional), with an optional
-type suffix: ``_iri``, ``_date``, ``_integer``, ``_decimal``, ``_boolean`` (else a string).
+Parameters follow grlc's (BASIL's) naming: ``?_name`` (required) or ``?__name`` (optional), with
+an optional type suffix: ``_iri``, ``_xsd_date``, ``_xsd_integer``, ``_xsd_decimal``,
+``_xsd_boolean`` (else a plain string; the short ``_date``, ``_boolean``… are read too). Every
+catalogue query carries its defaults IN the file, so it runs unchanged in any SPARQL 1.1 tool::
+
+    BIND(COALESCE(?__asOf_xsd_date, "2020-11-26"^^xsd:date) AS ?asOf)
+
+and the rest of the query uses ``?asOf``. Unbound (YASGUI, Fuseki, GraphDB), the default applies;
+grlc substitutes the value it is given for ``?__asOf_xsd_date``; ``cyberkg`` binds it. A default of
+``today`` is written ``STRDT(SUBSTR(STR(NOW()), 1, 10), xsd:date)`` (the store's clock). The
+``#+ defaults:`` header must say the same as the file (:func:`parse_query` checks it).
+
 Values are bound, never spliced: each value is parsed into a typed RDF term (an IRI is checked,
 a literal is escaped by rdflib) and joined to the query through ``VALUES`` blocks (one per
 parameter, see :func:`bind_values`) inserted at the top of the ``WHERE`` group — the same text
@@ -36,8 +46,11 @@ from cyberkg.core.errors import QueryError
 from cyberkg.core.namespaces import PREFIXES, XSD
 
 HEADER_KEYS = {"summary", "description", "tags", "defaults"}
-PARAM = re.compile(r"\?(_{1,2})([A-Za-z][A-Za-z0-9]*)(?:_(iri|date|integer|decimal|boolean|string))?\b")
+PARAM = re.compile(r"\?(_{1,2})([A-Za-z][A-Za-z0-9]*)(?:_(iri)|_(?:xsd_)?(date|integer|decimal|boolean|string))?\b")
 TYPES = ("iri", "date", "integer", "decimal", "boolean", "string")
+TODAY = "STRDT(SUBSTR(STR(NOW()), 1, 10), xsd:date)"  # the in-file form of the default 'today'
+_IN_FILE = r"BIND\s*\(\s*COALESCE\s*\(\s*\?{var}\s*,\s*(?P<default>.+?)\s*\)\s+AS\s+\?(?P<target>[A-Za-z]\w*)\s*\)"
+_LITERAL = re.compile(r'^"([^"\\]*)"\^\^xsd:(\w+)$')
 
 
 @dataclass(frozen=True)
@@ -46,7 +59,9 @@ class Param:
     var: str  # the SPARQL variable name without '?'
     type: str
     required: bool
-    default: str | None = None
+    default: str | None = None  # from the '#+ defaults:' header, as text ('today' for a date)
+    in_file: str | None = None  # the default written in the query, as text, or None when it has none
+    target: str | None = None  # the variable the rest of the query uses (``asOf`` for ``?__asOf_xsd_date``)
 
 
 @dataclass
@@ -102,14 +117,25 @@ def parse_query(path: Path, name: str | None = None, text: str | None = None) ->
         tags = [tags]
     defaults = _defaults(meta.get("defaults"), shown, first or 1)
     params: dict[str, Param] = {}
-    for m in PARAM.finditer(re.sub(r"(?m)#.*$", "", text)):
-        underscores, pname, ptype = m.group(1), m.group(2), m.group(3) or "string"
+    code = re.sub(r"(?m)(^|\s)#[^\n]*", r"\1", text)  # comments out (an IRI's '#' follows no space)
+    for m in PARAM.finditer(code):
+        underscores, pname, ptype = m.group(1), m.group(2), m.group(3) or m.group(4) or "string"
         var = m.group(0)[1:]
-        params[pname] = Param(pname, var, ptype, underscores == "_", defaults.get(pname))
+        if pname in params and params[pname].var != var:
+            raise QueryError(f"{shown}: parameter {pname!r} is written two ways (?{params[pname].var}, ?{var}) — "
+                             "use one variable per parameter")
+        in_file, target = _in_file_default(code, var, ptype, shown)
+        params[pname] = Param(pname, var, ptype, underscores == "_", defaults.get(pname), in_file, target)
     extra = set(defaults) - set(params)
     if extra:
         raise QueryError(f"{shown}:{first}: defaults for unknown parameter(s) {sorted(extra)}; "
                          f"the query's parameters are: {', '.join(sorted(params)) or 'none'}")
+    for p in params.values():
+        if p.default is not None and p.in_file is not None and not _same_default(p):
+            at = next((i for i, line in enumerate(text.splitlines(), start=1)
+                       if re.match(rf"#\+\s*-\s*{p.name}\s*:", line)), first or 1)
+            raise QueryError(f"{shown}:{at}: the '#+ defaults:' header says {p.name}: {p.default}, but the query "
+                             f"defaults it to {p.in_file} (BIND(COALESCE(?{p.var}, …))) — make them agree")
     qname = name or path.stem
     return CatalogQuery(qname, path, text, str(meta["summary"]).strip(), str(meta.get("description") or "").strip(),
                         [str(t) for t in tags], params)
@@ -129,6 +155,38 @@ def _defaults(raw: Any, shown: str, line: int) -> dict[str, str]:
             else:
                 out[str(k)] = v.isoformat() if isinstance(v, dt.date) else str(v)
     return out
+
+
+def _in_file_default(code: str, var: str, ptype: str, shown: str) -> tuple[str | None, str | None]:
+    """The default a query gives a parameter in ``BIND(COALESCE(?var, default) AS ?target)``, as
+    the text a user would pass with ``-p`` (``today`` for the NOW()-based date), and the target."""
+    m = re.search(_IN_FILE.format(var=re.escape(var)), code, re.S)
+    if m is None:
+        return None, None
+    expr = " ".join(m.group("default").split())
+    if expr == TODAY:
+        return "today", m.group("target")
+    if expr.startswith("<") and expr.endswith(">"):
+        return expr[1:-1], m.group("target")
+    lit = _LITERAL.match(expr)
+    if lit:
+        return lit.group(1), m.group("target")
+    if re.fullmatch(r"true|false|[+-]?\d+(\.\d+)?", expr):
+        return expr, m.group("target")
+    if expr.startswith('"') and expr.endswith('"') and '"' not in expr[1:-1]:
+        return expr[1:-1], m.group("target")
+    raise QueryError(f"{shown}: the default of ?{var} in BIND(COALESCE(…)) is {expr!r}; write an IRI <…>, a "
+                     f"literal \"…\"^^xsd:{ptype}, true/false, a number, or {TODAY} for today")
+
+
+def _same_default(p: Param) -> bool:
+    if p.default == p.in_file:
+        return True
+    try:
+        today = dt.date.today()
+        return to_term(p, p.default or "", today) == to_term(p, p.in_file or "", today)
+    except QueryError:
+        return False
 
 
 def catalogue(folder: Path | None = None) -> list[CatalogQuery]:
@@ -202,6 +260,17 @@ def to_term(param: Param, value: str, today: dt.date | None = None) -> Identifie
                    "integer": "42", "decimal": "0.5", "boolean": "true"}.get(param.type, "text")
         raise QueryError(f"parameter {param.name!r} expects {param.type} ({exc}): got {value!r}, "
                          f"e.g. {example}") from exc
+
+
+def parse_params(values: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``-p NAME=VALUE`` arguments as a mapping; a malformed one is a :class:`QueryError` saying so."""
+    out: dict[str, str] = {}
+    for v in values:
+        name, eq, val = v.partition("=")
+        if not eq or not name.strip():
+            raise QueryError(f"--param {v!r} is not NAME=VALUE, e.g. -p asOf=2020-11-26")
+        out[name.strip()] = val
+    return out
 
 
 def bindings(query: CatalogQuery, given: dict[str, str]) -> dict[str, Identifier]:
@@ -286,5 +355,5 @@ def result_rows(result: Any) -> Rows:
     return Rows(["s", "p", "o"], [{"s": s, "p": p, "o": o} for s, p, o in triples])
 
 
-__all__ = ["CatalogQuery", "Param", "Rows", "bindings", "catalogue", "find", "parse_query", "run",
+__all__ = ["TODAY", "CatalogQuery", "Param", "Rows", "bindings", "catalogue", "find", "parse_query", "run",
            "to_term"]

@@ -8,13 +8,60 @@ from cyberkg.core import paths
 HEAD = """# The query catalogue
 
 One question per `.rq` file, each valid SPARQL 1.1 with a grlc-style `#+` header (summary, description,
-tags, defaults). Parameters are `?_name` (required) or `?__name` (optional) with a type suffix
-(`_iri`, `_date`, `_boolean`, …); `cyberkg query NAME -p name=value` binds them through one `VALUES`
-block — on the embedded store and on a remote endpoint alike, never spliced into the text.
-Rule for query authors: a parameter may appear in triple patterns anywhere, but in `FILTER`/`BIND`
-only in the top-level group or inside `(NOT) EXISTS`, and never inside a sub-select.
+tags, defaults). `checks/*-violation.rq` are quality checks: each must return zero rows (`cyberkg
+validate`, CI); `checks/*-warning.rq` list what a curator should look at.
 
-`checks/*-violation.rq` are quality checks: each must return zero rows (`cyberkg validate`, CI).
+## Run the catalogue in another tool
+
+Every file runs **unchanged** in any SPARQL 1.1 store or tool (Oxigraph, Fuseki, GraphDB, YASGUI,
+rdflib, grlc) and gives the rows `cyberkg query NAME` gives with its defaults, on the graph exported
+with its derived triples:
+
+```sh
+cyberkg export --derived -o cyberkg.ttl      # data + ontology + the build-time derivations
+```
+
+Load `cyberkg.ttl` into the store's default graph, paste a `.rq` file into the query editor and run
+it. The derived triples (each actor's side, each instrument's party sides, effective start and end
+dates, goal ancestors, the goals each instrument serves) are what the gap, instrument and incident
+queries join on: without `--derived` they answer nothing. A test loads this export into a fresh
+pyoxigraph store and into rdflib, runs every file as it stands and compares the rows with `cyberkg
+query`.
+
+## Parameters
+
+Parameters follow grlc's naming (`?__name` optional, with `_iri` or `_xsd_date`, `_xsd_boolean`, …
+for the type), and each one's default is written in the query itself:
+
+```sparql
+BIND(COALESCE(?__asOf_xsd_date, "2020-11-26"^^xsd:date) AS ?asOf)   # the rest of the query uses ?asOf
+```
+
+| in the query | `cyberkg query NAME -p …` | grlc API parameter |
+|---|---|---|
+| `?__asOf_xsd_date` | `asOf=2024-01-01` or `asOf=today` | `asOf=2024-01-01` |
+| `?__sideA_iri` | `sideA=kg:side/us` (a full IRI or a known prefix) | `sideA=https://…` |
+| `?__countDialogues_xsd_boolean` | `countDialogues=true` | `countDialogues=true` |
+
+- **Another tool** binds nothing: the default applies. To ask another question, edit the default in
+  the `BIND(COALESCE(…))` line (or add `VALUES ?__asOf_xsd_date { "2024-01-01"^^xsd:date }` at the top
+  of the `WHERE` group).
+- **cyberkg** binds `?__name…` with a `VALUES` block at the top of the `WHERE` group — the value
+  parsed into a typed RDF term, never spliced into the text — the same on the embedded store and on a
+  remote endpoint.
+- **grlc** serves the folder as an API (one operation per file, a parameter per `?__name…`, the
+  defaults from the header) and substitutes the value it is given for `?__name…`. Point it at your
+  endpoint with grlc's `endpoint.txt` or its `?endpoint=` argument.
+- A default of `today` is written `STRDT(SUBSTR(STR(NOW()), 1, 10), xsd:date)`: the date on the store's
+  clock (UTC on Oxigraph). grlc shows the header's word `today` as the default; sent as it is, grlc
+  would write it as a date (`"today"^^xsd:date`) and the query finds nothing: leave the field empty
+  (the query's own default applies) or give a date.
+- The `#+ defaults:` header says what the file says (a query whose two defaults disagree is an error).
+
+Rule for query authors: write each parameter once, in its `BIND(COALESCE(?__name…, default) AS ?name)`
+line at the top of the `WHERE` group, and use `?name` elsewhere; `?name` may appear in triple patterns
+anywhere, but in `FILTER`/`BIND` only in the top-level group or inside `(NOT) EXISTS`, and never inside
+a sub-select. Every query has an `ORDER BY`.
 
 This file is generated from the headers (`python -m cyberkg.analysis.catalogue_doc`); a test fails when it drifts.
 
@@ -27,7 +74,7 @@ def render() -> str:
     rows = []
     for q in catalogue():
         params = ", ".join(
-            f"`{p.name}`" + (f" ({p.default})" if p.default is not None else "") + ("" if p.required else " optional")
+            f"`{p.name}`" + (f" ({p.default})" if p.default is not None else "") + (" required" if p.required else "")
             for p in sorted(q.params.values(), key=lambda p: p.name))
         rows.append(f"| `{q.name}` | {q.summary} | {params} |")
     return HEAD + "\n".join(rows) + "\n"
