@@ -47,7 +47,6 @@ from cyberkg.core.namespaces import PREFIXES, XSD
 
 HEADER_KEYS = {"summary", "description", "tags", "defaults"}
 PARAM = re.compile(r"\?(_{1,2})([A-Za-z][A-Za-z0-9]*)(?:_(iri)|_(?:xsd_)?(date|integer|decimal|boolean|string))?\b")
-TYPES = ("iri", "date", "integer", "decimal", "boolean", "string")
 TODAY = "STRDT(SUBSTR(STR(NOW()), 1, 10), xsd:date)"  # the in-file form of the default 'today'
 _IN_FILE = r"BIND\s*\(\s*COALESCE\s*\(\s*\?{var}\s*,\s*(?P<default>.+?)\s*\)\s+AS\s+\?(?P<target>[A-Za-z]\w*)\s*\)"
 _LITERAL = re.compile(r'^"([^"\\]*)"\^\^xsd:(\w+)$')
@@ -124,7 +123,7 @@ def parse_query(path: Path, name: str | None = None, text: str | None = None) ->
         if pname in params and params[pname].var != var:
             raise QueryError(f"{shown}: parameter {pname!r} is written two ways (?{params[pname].var}, ?{var}) — "
                              "use one variable per parameter")
-        in_file, target = _in_file_default(code, var, ptype, shown)
+        in_file, target = _in_file_default(code, var)
         params[pname] = Param(pname, var, ptype, underscores == "_", defaults.get(pname), in_file, target)
     extra = set(defaults) - set(params)
     if extra:
@@ -157,34 +156,26 @@ def _defaults(raw: Any, shown: str, line: int) -> dict[str, str]:
     return out
 
 
-def _in_file_default(code: str, var: str, ptype: str, shown: str) -> tuple[str | None, str | None]:
+def _in_file_default(code: str, var: str) -> tuple[str | None, str | None]:
     """The default a query gives a parameter in ``BIND(COALESCE(?var, default) AS ?target)``, as
     the text a user would pass with ``-p`` (``today`` for the NOW()-based date), and the target."""
     m = re.search(_IN_FILE.format(var=re.escape(var)), code, re.S)
     if m is None:
         return None, None
-    expr = " ".join(m.group("default").split())
+    expr, target = " ".join(m.group("default").split()), m.group("target")
+    lit, (prefix, colon, local) = _LITERAL.match(expr), expr.partition(":")
     if expr == TODAY:
-        return "today", m.group("target")
-    if expr.startswith("<") and expr.endswith(">"):
-        return expr[1:-1], m.group("target")
-    lit = _LITERAL.match(expr)
-    if lit:
-        return lit.group(1), m.group("target")
-    if re.fullmatch(r"true|false|[+-]?\d+(\.\d+)?", expr):
-        return expr, m.group("target")
-    if expr.startswith('"') and expr.endswith('"') and '"' not in expr[1:-1]:
-        return expr[1:-1], m.group("target")
-    raise QueryError(f"{shown}: the default of ?{var} in BIND(COALESCE(…)) is {expr!r}; write an IRI <…>, a "
-                     f"literal \"…\"^^xsd:{ptype}, true/false, a number, or {TODAY} for today")
+        return "today", target
+    if lit or (expr[:1] == "<" and expr[-1:] == ">") or (expr[:1] == '"' == expr[-1:] and '"' not in expr[1:-1]):
+        return (lit.group(1) if lit else expr[1:-1]), target
+    if colon and prefix in PREFIXES and re.fullmatch(r"[\w.-]*", local):
+        return str(PREFIXES[prefix]) + local, target
+    return expr, target  # true/false, a number, or another expression: compared as written
 
 
 def _same_default(p: Param) -> bool:
-    if p.default == p.in_file:
-        return True
     try:
-        today = dt.date.today()
-        return to_term(p, p.default or "", today) == to_term(p, p.in_file or "", today)
+        return p.default == p.in_file or to_term(p, p.default or "") == to_term(p, p.in_file or "")
     except QueryError:
         return False
 
