@@ -26,6 +26,18 @@ class Gap:
     pursuers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     alone: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     related_joint: list[dict[str, Any]] = field(default_factory=list)
+    feasible: list[dict[str, Any]] = field(default_factory=list)  # cyberkg.analysis.feasible
+    uncertain: list[dict[str, Any]] = field(default_factory=list)  # facts the gap depends on (medium/low)
+
+
+@dataclass
+class PossibleGap:
+    """A shared goal covered on the date only through joint instruments that rest on an uncertain fact."""
+
+    goal: str
+    label: str
+    joint: list[dict[str, Any]]
+    uncertain: list[dict[str, Any]]
 
 
 @dataclass
@@ -35,6 +47,7 @@ class GapReport:
     count_dialogues: bool
     coverage: dict[str, Any]
     gaps: list[Gap]
+    possible: list[PossibleGap] = field(default_factory=list)
 
     @property
     def rule(self) -> str:
@@ -48,7 +61,16 @@ class GapReport:
             "goal": g.goal, "label": g.label, "as_of": self.as_of, "sides": self.sides,
             "dialogues_counted": self.count_dialogues,
             "pursuers": g.pursuers, "instruments_alone": g.alone, "related_joint_instruments": g.related_joint,
+            "feasible_actions": g.feasible, "depends_on_uncertain_fact": bool(g.uncertain),
+            "uncertain_facts": g.uncertain,
         } for g in self.gaps]
+
+    @property
+    def uncertainty_rule(self) -> str:
+        return ("A gap is marked UNCERTAIN when one side pursues the goal only through facts recorded with medium or "
+                "low confidence (the pursuit, or the link that puts the pursuer on the side); a covered goal is a "
+                "POSSIBLE GAP when every joint instrument covering it is joint, or serves it, only through such a "
+                "fact.")
 
 
 def side_iris(ds: Any, codes: list[str]) -> dict[str, URIRef]:
@@ -77,9 +99,13 @@ def coverage(ds: Any) -> dict[str, Any]:
 
 
 def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, str] | list[str] = ("EU", "US"),
-              count_dialogues: bool = False, details: bool = True, lang: str | None = None) -> GapReport:
+              count_dialogues: bool = False, details: bool = True, lang: str | None = None,
+              facts: Any = None) -> GapReport:
     """Shared goals of two sides with no joint instrument in force on ``as_of``; labels in ``lang``
-    (else ``CYBERKG_LANG``, else English) where the graph has them."""
+    (else ``CYBERKG_LANG``, else English) where the graph has them. With ``details``: who pursues
+    each gap, what each side does alone, joint instruments nearby, the feasible joint actions and
+    the uncertain facts it depends on (``facts``: a :class:`cyberkg.analysis.facts.Facts` already
+    read, else read here)."""
     as_of_text = as_of.isoformat() if isinstance(as_of, dt.date) else (
         dt.date.today().isoformat() if as_of == "today" else str(as_of))
     try:
@@ -117,8 +143,37 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
                                                                "instrument", "label", "type", "start")}
                                  for r in related.rows]
         gaps.append(gap)
+    possible: list[PossibleGap] = []
+    if details:
+        possible = _feasible_and_doubts(ds, gaps, facts, as_of_text, (codes[0], codes[1]), common, flag)
     _relabel(ds, gaps, lang)
-    return GapReport(as_of_text, codes, count_dialogues, coverage(ds), gaps)
+    return GapReport(as_of_text, codes, count_dialogues, coverage(ds), gaps, possible)
+
+
+def _feasible_and_doubts(ds: Any, gaps: list[Gap], facts: Any, as_of: str, sides: tuple[str, str],
+                         common: dict[str, str], flag: dict[str, str]) -> list[PossibleGap]:
+    """Fill each gap's feasible actions and uncertain facts; return the possible gaps."""
+    from cyberkg.analysis.facts import load_facts
+    from cyberkg.analysis.feasible import feasible_actions
+    from cyberkg.analysis.uncertainty import Checker, covered_doubts, gap_doubts
+
+    facts = facts if facts is not None else load_facts(ds)
+    on = dt.date.fromisoformat(as_of)
+    checker = Checker(facts)
+    for gap in gaps:
+        gap.feasible = feasible_actions(gap.goal, gap.alone, facts, on, sides)
+        gap.uncertain = gap_doubts(checker, gap.goal, gap.pursuers, sides)
+    covered: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    for r in queries.run(queries.find("gaps/shared-goals-with-joint-instrument"), ds, {**common, **flag}).rows:
+        entry = covered.setdefault(str(r["goal"]), (str(r["label"]), []))
+        entry[1].append({"instrument": str(r["instrument"]), "label": str(r["instrumentLabel"]),
+                         "type": plain(r["type"]), "start": plain(r["start"])})
+    possible = []
+    for goal, (label, joint) in sorted(covered.items(), key=lambda kv: (kv[1][0], kv[0])):
+        doubts = covered_doubts(checker, goal, [j["instrument"] for j in joint], sides)
+        if doubts:
+            possible.append(PossibleGap(goal, label, joint, doubts))
+    return possible
 
 
 def _relabel(ds: Any, gaps: list[Gap], lang: str | None) -> None:
@@ -143,7 +198,8 @@ def _relabel(ds: Any, gaps: list[Gap], lang: str | None) -> None:
 def table_rows(report: GapReport) -> tuple[list[str], list[dict[str, Any]]]:
     """Flat rows for table/csv/md output: one row per gap."""
     a, b = report.sides
-    cols = ["goal", "label", f"{a} pursuers", f"{b} pursuers", f"{a} alone", f"{b} alone", "joint nearby"]
+    cols = ["goal", "label", f"{a} pursuers", f"{b} pursuers", f"{a} alone", f"{b} alone", "joint nearby",
+            "feasible actions", "uncertain facts"]
     rows = []
     for g in report.gaps:
         def names(items: list[dict[str, Any]], key: str) -> str:
@@ -156,5 +212,7 @@ def table_rows(report: GapReport) -> tuple[list[str], list[dict[str, Any]]]:
             f"{b} alone": names(g.alone.get(b, []), "label"),
             "joint nearby": "; ".join(sorted({f"{j['label']} ({j['relation']}: {j['relatedLabel']})"
                                                for j in g.related_joint})),
+            "feasible actions": "; ".join(a_["action"] for a_ in g.feasible),
+            "uncertain facts": "; ".join(f"{f['fact']} (confidence {f['confidence']})" for f in g.uncertain),
         })
     return cols, rows

@@ -162,13 +162,11 @@ def gaps(as_of: str, sides: str, count_dialogues: bool, fmt: str, lang: str | No
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return
-    if fmt == "table":
-        cov = report.coverage
-        click.echo(f"Gaps as of {report.as_of} ({' vs '.join(report.sides)}): {len(report.gaps)} shared goal(s) "
-                   "with no joint instrument")
-        click.echo(f"Rule: {report.rule}")
-        click.echo(f"Record: {cov['sources']} sources dated {cov['first_source']} to {cov['last_source']}.")
-        click.echo("")
+    if fmt == "table":  # one block per gap, wrapped to the terminal (cyberkg.views.gaps_text)
+        from cyberkg.views.gaps_text import blocks
+
+        click.echo(blocks(report), nl=False)
+        return
     cols, rows = table_rows(report)
     click.echo(render(cols, rows, fmt), nl=False)
 
@@ -222,7 +220,7 @@ def stats(fmt: str) -> None:
 
 # Commands that live in their own modules (views, endpoints, imports) register here.
 for _mod in ("cyberkg.cli.viz", "cyberkg.cli.remote", "cyberkg.cli.imports", "cyberkg.cli.serve",
-             "cyberkg.cli.docs"):
+             "cyberkg.cli.docs", "cyberkg.cli.report"):
     if importlib.util.find_spec(_mod) is not None:
         for _cmd in importlib.import_module(_mod).COMMANDS:
             main.add_command(_cmd)

@@ -1,0 +1,188 @@
+"""What changed between two dates: goals that became shared, gaps opened and closed, joint
+instruments that entered into force or ended (or were struck down), divergences that appeared —
+each change with the instrument or pursuit that caused it and its sources.
+
+The status of every goal on each date comes from the catalogue's gap queries (the same answer as
+``cyberkg gaps``); the causes come from the record's dates (:mod:`cyberkg.analysis.facts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from cyberkg.analysis import catalogue as queries
+from cyberkg.analysis.facts import Facts, Instrument, day, load_facts
+from cyberkg.analysis.gaps import find_gaps, side_iris
+from cyberkg.core.errors import QueryError
+from cyberkg.core.output import plain
+
+CHANGES = ("became shared", "no longer shared", "gap opened", "gap closed", "joint instrument entered into force",
+           "joint instrument ended", "joint instrument struck down", "divergence appeared")
+RULE = ("A change is counted when it happens after the first date and on or before the second. A goal's status on "
+        "each date is the gap analysis's (shared: both sides pursue it; gap: no joint instrument in force serves it). "
+        "An instrument enters into force on its entry-into-force date (else its adoption) and stops on its end or "
+        "strike-down date; a divergence appears on the date it is recorded since (undated ones are not dated "
+        "changes). The record has no date on which a divergence was resolved, so none is reported as resolved.")
+COLUMNS = ["change", "date", "goal", "goalLabel", "cause", "causeKind", "causeIri", "sources"]
+
+
+@dataclass
+class Diff:
+    date_from: str
+    date_to: str
+    sides: list[str]
+    count_dialogues: bool
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rule(self) -> str:
+        return RULE
+
+    def counts(self) -> dict[str, int]:
+        return {c: sum(1 for r in self.rows if r["change"] == c) for c in CHANGES}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.date_from, "to": self.date_to, "sides": self.sides,
+                "dialogues_counted": self.count_dialogues, "rule": self.rule, "counts": self.counts(),
+                "changes": self.rows}
+
+
+def _date(text: str | dt.date, name: str) -> dt.date:
+    if isinstance(text, dt.date):
+        return text
+    if text == "today":
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError as exc:
+        raise QueryError(f"{name} {text!r} is not a date; write it like 2020-11-26 (or 'today')") from exc
+
+
+def _state(ds: Any, on: dt.date, codes: list[str], count_dialogues: bool) -> tuple[dict[str, str], dict[str, Any]]:
+    """Gap goals (IRI -> label) and covered goals (IRI -> (label, joint instrument IRIs)) on ``on``."""
+    report = find_gaps(ds, on, codes, count_dialogues, details=False)
+    iris = side_iris(ds, codes)
+    params = {"sideA": str(iris[codes[0]]), "sideB": str(iris[codes[1]]), "asOf": on.isoformat(),
+              "countDialogues": "true" if count_dialogues else "false"}
+    covered: dict[str, Any] = {}
+    for r in queries.run(queries.find("gaps/shared-goals-with-joint-instrument"), ds, params).rows:
+        covered.setdefault(str(r["goal"]), (str(r["label"]), set()))[1].add(str(r["instrument"]))
+    return {g.goal: g.label for g in report.gaps}, covered
+
+
+def _pursuers(ds: Any, goal: str, on: dt.date, codes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    rows = queries.run(queries.find("gaps/goal-pursuers"), ds, {"goal": goal, "asOf": on.isoformat()}).rows
+    out = {}
+    for r in rows:
+        side = str(r.get("side") or "")
+        if side in codes:
+            out[(side, str(r["actor"]))] = {k: plain(r.get(k)) for k in ("actor", "actorLabel", "since", "source")}
+    return out
+
+
+def diff(ds: Any, date_from: str | dt.date = "2020-11-26", date_to: str | dt.date = "today",
+         sides: tuple[str, str] | list[str] = ("EU", "US"), count_dialogues: bool = False,
+         facts: Facts | None = None) -> Diff:
+    """The changes between ``date_from`` (excluded) and ``date_to`` (included)."""
+    a_day, b_day = _date(date_from, "--from"), _date(date_to, "--to")
+    if b_day < a_day:
+        raise QueryError(f"--to {b_day} is before --from {a_day}; give the earlier date first")
+    codes = [s.strip().upper() for s in sides]
+    if len(codes) != 2 or codes[0] == codes[1]:
+        raise QueryError("diff compares two different sides, e.g. --sides EU,US")
+    facts = facts if facts is not None else load_facts(ds)
+    gaps0, cov0 = _state(ds, a_day, codes, count_dialogues)
+    gaps1, cov1 = _state(ds, b_day, codes, count_dialogues)
+    out = Diff(a_day.isoformat(), b_day.isoformat(), codes, count_dialogues)
+    rows = out.rows
+
+    def label(goal: str) -> str:
+        return gaps1.get(goal) or gaps0.get(goal) or (cov1.get(goal) or cov0.get(goal) or (facts.goal_labels.get(
+            goal, goal), None))[0]
+
+    def add(change: str, when: str | None, goal: str | None, cause: str, kind: str, iri: str | None,
+            sources: list[str]) -> None:
+        rows.append({"change": change, "date": when, "goal": goal, "goalLabel": label(goal) if goal else None,
+                     "cause": cause, "causeKind": kind, "causeIri": iri, "sources": sorted(set(sources)),
+                     "citations": [facts.cite(s) for s in sorted(set(sources))]})
+
+    shared0, shared1 = set(gaps0) | set(cov0), set(gaps1) | set(cov1)
+    for goal in sorted(shared1 - shared0):
+        then, now = _pursuers(ds, goal, a_day, codes), _pursuers(ds, goal, b_day, codes)
+        new = [p for k, p in sorted(now.items()) if k not in then]
+        status = "a gap" if goal in gaps1 else "covered"
+        for p in new or list(now.values())[:1]:
+            add("became shared", p.get("since"), goal,
+                f"{p['actorLabel']} pursues it since {p.get('since')} (now {status})", "pursuit", p["actor"],
+                [p["source"]] if p.get("source") else [])
+        if goal in gaps1:
+            for p in new or list(now.values())[:1]:
+                add("gap opened", p.get("since"), goal, f"shared since {p['actorLabel']} pursues it, with no joint "
+                    "instrument", "pursuit", p["actor"], [p["source"]] if p.get("source") else [])
+    for goal in sorted(shared0 - shared1):
+        then, now = _pursuers(ds, goal, a_day, codes), _pursuers(ds, goal, b_day, codes)
+        for p in (p for k, p in sorted(then.items()) if k not in now):
+            add("no longer shared", None, goal, f"{p['actorLabel']} no longer pursues it", "pursuit", p["actor"],
+                [p["source"]] if p.get("source") else [])
+    for goal in sorted((set(gaps1) - set(gaps0)) & shared0):
+        for iri in sorted(cov0.get(goal, (None, set()))[1]):
+            inst = facts.instruments.get(iri)
+            if inst is not None and inst.end is not None and a_day < inst.end <= b_day:
+                how = "struck down" if inst.dates.get("struckDown") else "ended"
+                add("gap opened", inst.end.isoformat(), goal, f"{inst.label} ({inst.type}) {how} on "
+                    f"{inst.end.isoformat()}", "instrument", iri, inst.sources + _judgment(inst))
+    for goal in sorted(set(gaps0) & set(cov1)):
+        for iri in sorted(cov1[goal][1] - cov0.get(goal, (None, set()))[1]):
+            inst = facts.instruments[iri]
+            add("gap closed", _iso(inst.start), goal, f"{inst.label} ({inst.type}) {_entry(inst)}",
+                "instrument", iri, inst.sources)
+    a, b = codes
+    for inst in sorted(facts.instruments.values(), key=lambda i: (i.start or dt.date.min, i.iri)):
+        if inst.side_class(a, b) != "joint":
+            continue
+        if not count_dialogues and inst.type == "dialogue-forum":
+            continue
+        goals = sorted(g for g in inst.addresses)
+        if inst.start is not None and a_day < inst.start <= b_day:
+            for goal in goals or [None]:  # type: ignore[list-item]
+                add("joint instrument entered into force", _iso(inst.start), goal,
+                    f"{inst.label} ({inst.type}) {_entry(inst)}", "instrument", inst.iri, inst.sources)
+        if inst.end is not None and a_day < inst.end <= b_day:
+            struck = bool(inst.dates.get("struckDown")) and day(inst.dates["struckDown"]) == inst.end
+            for goal in goals or [None]:  # type: ignore[list-item]
+                add("joint instrument struck down" if struck else "joint instrument ended", _iso(inst.end), goal,
+                    f"{inst.label} ({inst.type}) {'struck down' if struck else 'ended'} on {_iso(inst.end)}",
+                    "instrument", inst.iri, inst.sources + _judgment(inst))
+    for div in sorted(facts.divergences.values(), key=lambda d: (str(d["since"]), d["divergence"])):
+        since = day(div["since"])
+        if since is not None and a_day < since <= b_day:
+            for goal in div["goals"] or [None]:
+                add("divergence appeared", since.isoformat(), goal, f"{div['label']} (recorded since {div['since']})",
+                    "divergence", div["divergence"], div["sources"])
+    rows.sort(key=lambda r: (CHANGES.index(r["change"]), str(r["date"] or ""), str(r["goalLabel"] or ""),
+                             str(r["causeIri"] or ""), r["cause"]))
+    return out
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _entry(inst: Instrument) -> str:
+    adopted, in_force = inst.dates.get("adopted"), inst.dates.get("inForce")
+    if in_force and adopted and str(in_force) != str(adopted):
+        return f"adopted {adopted}, in force {in_force}"
+    return f"in force {in_force or adopted}"
+
+
+def _judgment(inst: Instrument) -> list[str]:
+    return [inst.struck_down_by] if inst.struck_down_by else []
+
+
+def table_rows(d: Diff) -> tuple[list[str], list[dict[str, Any]]]:
+    return COLUMNS, [{**r, "sources": "; ".join(r["sources"])} for r in d.rows]
+
+
+__all__ = ["CHANGES", "COLUMNS", "Diff", "diff", "table_rows"]

@@ -1,0 +1,124 @@
+"""``cyberkg report``, ``cyberkg diff`` and ``cyberkg metrics``: the analyst's report, the changes
+between two dates, and the network metrics. Each parses options, calls one library function and
+formats its result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cyberkg.core.output import FORMATS, render
+
+DEFAULT_NAME = "report"  # build/report.html (the build folder: CYBERKG_BUILD_DIR, else build/)
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                             help="Output format for rows.")
+endpoint_option = click.option("--endpoint", envvar="CYBERKG_ENDPOINT", default=None, metavar="URL",
+                               help="Run on a SPARQL 1.1 endpoint instead of the embedded store "
+                                    "(also CYBERKG_ENDPOINT).")
+lang_option = click.option("--lang", envvar="CYBERKG_LANG", default=None, metavar="LANG",
+                           help="Language of labels, e.g. de or fr (also CYBERKG_LANG); English where missing.")
+
+
+def open_source(endpoint: str | None) -> object:
+    from cyberkg.cli.main import open_source as opener
+
+    return opener(endpoint)
+
+
+def _sides(text: str) -> list[str]:
+    return [s for s in (p.strip() for p in text.split(",")) if s]
+
+
+@click.command("report")
+@click.option("--as-of", "as_of", default="today", show_default=True, help="Date of the report (or 'today').")
+@click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
+@click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True,
+              help="html: one self-contained page (opens offline); md: Markdown for a forge; json: the data.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File to write (default build/report.html, build/report.md or build/report.json); - for stdout.")
+@lang_option
+@endpoint_option
+def report_cmd(as_of: str, sides: str, count_dialogues: bool, fmt: str, output: Path | None, lang: str | None,
+               endpoint: str | None) -> None:
+    """The analyst's report: per shared goal its status, pursuers, joint and single-side instruments,
+    divergences and feasible joint actions; the record-wide figures; the changes since the brief's
+    date (2020-11-26); the network metrics. Every claim links to its sources."""
+    from cyberkg.analysis.report import build_report
+    from cyberkg.core import paths
+    from cyberkg.core.atomic import write_atomic
+
+    data = build_report(open_source(endpoint), as_of, _sides(sides), count_dialogues, lang=lang)
+    if fmt == "html":
+        from cyberkg.views.report_html import render as render_html
+
+        text = render_html(data)
+    elif fmt == "md":
+        from cyberkg.views.report_md import render as render_md
+
+        text = render_md(data)
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if output is not None and str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    path = output or paths.build_dir() / f"{DEFAULT_NAME}.{fmt}"
+    payload = text.encode("utf-8")
+    write_atomic(path, payload)
+    s = data["summary"]
+    click.echo(f"wrote {path} ({len(payload):,} bytes): {s['shared']} shared goal(s) as of {data['as_of']}, "
+               f"{s['gaps']} gap(s), {s['feasible_actions']} feasible joint action(s)", err=True)
+
+
+@click.command("diff")
+@click.option("--from", "date_from", required=True, help="The earlier date (changes after it count).")
+@click.option("--to", "date_to", default="today", show_default=True, help="The later date (or 'today').")
+@click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
+@click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
+@format_option
+@endpoint_option
+def diff_cmd(date_from: str, date_to: str, sides: str, count_dialogues: bool, fmt: str, endpoint: str | None) -> None:
+    """What changed between two dates: goals that became shared, gaps opened and closed, joint
+    instruments that entered into force, ended or were struck down, divergences that appeared —
+    each with the instrument or pursuit that caused it."""
+    from cyberkg.analysis.diff import diff, table_rows
+
+    d = diff(open_source(endpoint), date_from, date_to, _sides(sides), count_dialogues)
+    if fmt == "json":
+        click.echo(json.dumps(d.to_json(), indent=2, ensure_ascii=False))
+        return
+    if fmt == "table":  # one block per change, wrapped to the terminal, nothing cut
+        from cyberkg.views.gaps_text import diff_blocks
+
+        click.echo(diff_blocks(d), nl=False)
+        return
+    cols, rows = table_rows(d)
+    click.echo(render(cols, rows, fmt), nl=False)
+
+
+@click.command("metrics")
+@click.option("--as-of", "as_of", default="today", show_default=True, help="Date of the graph (or 'today').")
+@click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
+@format_option
+@endpoint_option
+def metrics_cmd(as_of: str, sides: str, fmt: str, endpoint: str | None) -> None:
+    """Network metrics of the actor–instrument graph (networkx): bridges between the sides
+    (betweenness), articulation points, the most central actors per side, communities."""
+    from cyberkg.analysis.metrics import metrics, table_rows
+
+    m = metrics(open_source(endpoint), as_of, _sides(sides))
+    if fmt == "json":
+        click.echo(json.dumps(m, indent=2, ensure_ascii=False))
+        return
+    if fmt == "table":
+        click.echo(f"Actor–instrument graph on {m['as_of']}: {m['nodes']} nodes, {m['edges']} links, "
+                   f"{m['side_pairs_connected']} connected {'–'.join(m['sides'])} actor pairs")
+        click.echo(f"Rule: {m['rule']}")
+        click.echo("")
+    cols, rows = table_rows(m)
+    click.echo(render(cols, rows, fmt), nl=False)
+
+
+COMMANDS = [report_cmd, diff_cmd, metrics_cmd]
