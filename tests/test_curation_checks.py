@@ -97,3 +97,25 @@ def test_curation_findings_are_warnings_not_violations(tiny_home: Path) -> None:
     report = validate(ds, shacl=False)
     assert report.conforms
     assert any(w.source == "checks/source-url-not-official-warning" for w in report.warnings)  # example.org
+
+
+def test_recorded_known_gaps_are_information_not_warnings(tiny_home: Path) -> None:
+    g = curated(tiny_home)
+    g.set((src("evidence-text"), SCHEMA.url, URIRef("https://www.statewatch.org/copy.pdf")))
+    ds, _ = store.build(backend="memory", curated=g)
+    before = validate(ds)
+    assert {w.focus for w in before.warnings if w.source == "checks/source-url-not-official-warning"} == {
+        str(src("evidence-text"))}
+    assert str(src("evidence-text")) in {w.focus for w in before.warnings if w.source.endswith("#SourceIdentifier")}
+    g.add((src("evidence-text"), CYBER.officialCopyUnavailable,
+           Literal("the Council register entry was not found; Statewatch's copy", lang="en")))
+    g.add((src("evidence-text"), CYBER.identifierUnconfirmed,
+           Literal("a Council document number exists; not found in the copy", lang="en")))
+    ds, _ = store.build(backend="memory", curated=g)
+    after = validate(ds)
+    assert not {w.source for w in after.warnings if w.focus == str(src("evidence-text"))} & {
+        "checks/source-url-not-official-warning", "https://w3id.org/cyberkg/shapes/recommended#SourceIdentifier"}
+    infos = {(f.focus, f.source) for f in after.infos}
+    assert (str(src("evidence-text")), "checks/source-is-a-reproduction-info") in infos
+    assert (str(src("evidence-text")), "https://w3id.org/cyberkg/shapes/recommended#IdentifierUnconfirmed") in infos
+    assert after.conforms and len(after.warnings) == len(before.warnings) - 2

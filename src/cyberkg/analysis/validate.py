@@ -43,6 +43,11 @@ class ValidationReport:
         return [f for f in self.findings if f.severity == "Warning"]
 
     @property
+    def infos(self) -> list[Finding]:
+        """Known gaps the curators recorded (an identifier or an official copy they could not find)."""
+        return [f for f in self.findings if f.severity == "Info"]
+
+    @property
     def conforms(self) -> bool:
         return not self.violations
 
@@ -107,12 +112,14 @@ def _shape_name(shapes: Graph, shape: Any) -> str:
 def run_checks(ds: Any) -> tuple[list[Finding], int]:
     """Zero-row quality checks: every row of ``queries/checks/*-violation.rq`` is a violation, every
     row of ``queries/checks/*-warning.rq`` a warning (curation: official domains, duplicate sources,
-    dates the sources contradict). Returns the findings and how many checks ran."""
+    dates the sources contradict), every row of ``*-info.rq`` information (known gaps the curators
+    recorded). Returns the findings and how many checks ran."""
     findings: list[Finding] = []
     checks = [q for q in queries.catalogue() if q.name.startswith("checks/")
-              and q.name.endswith(("-violation", "-warning"))]
+              and q.name.endswith(("-violation", "-warning", "-info"))]
+    severities = {"violation": "Violation", "warning": "Warning", "info": "Info"}
     for q in checks:
-        severity = "Violation" if q.name.endswith("-violation") else "Warning"
+        severity = severities[q.name.rsplit("-", 1)[-1]]
         for row in queries.run(q, ds).rows:
             values = [str(v) for v in row.values() if v is not None]
             findings.append(Finding(severity, values[0] if values else "", "", " ".join(values[1:]), q.name))

@@ -84,7 +84,7 @@ def build(memory: bool, no_validate: bool) -> None:
     if not no_validate:
         report = validate(ds)
         click.echo(f"validation: {len(report.violations)} violation(s), {len(report.warnings)} warning(s), "
-                   f"{report.checks_run} quality checks")
+                   f"{len(report.infos)} known gap(s) recorded, {report.checks_run} quality checks")
         for f in report.violations:
             click.echo(f"  VIOLATION {f.focus} {f.path} {f.message} [{f.source}]", err=True)
         if report.violations:
@@ -94,16 +94,20 @@ def build(memory: bool, no_validate: bool) -> None:
 @main.command("validate")
 @format_option
 @click.option("--warnings/--no-warnings", default=True, show_default=True, help="List warnings too.")
-def validate_cmd(fmt: str, warnings: bool) -> None:
+@click.option("--info", "infos", is_flag=True,
+              help="List the known gaps too: identifiers and official copies the curators looked for and did not find.")
+def validate_cmd(fmt: str, warnings: bool, infos: bool) -> None:
     """SHACL shapes and zero-row quality checks. Exit 0 conforms, 1 violations, 2 error."""
     from cyberkg.analysis.validate import validate
 
     report = validate(open_source())
-    rows = [r for r in report.rows() if warnings or r["severity"] == "Violation"]
+    shown = {"Violation"} | ({"Warning"} if warnings else set()) | ({"Info"} if infos else set())
+    rows = [r for r in report.rows() if r["severity"] in shown]
     if rows:
         click.echo(render(["severity", "focus", "path", "message", "source"], rows, fmt), nl=False)
     click.echo(f"{'conforms' if report.conforms else 'does NOT conform'}: {len(report.violations)} violation(s), "
-               f"{len(report.warnings)} warning(s), {report.checks_run} quality checks", err=True)
+               f"{len(report.warnings)} warning(s), {len(report.infos)} known gap(s) recorded (--info lists them), "
+               f"{report.checks_run} quality checks", err=True)
     sys.exit(0 if report.conforms else 1)
 
 
@@ -120,13 +124,9 @@ def queries_cmd(fmt: str) -> None:
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for v in values:
-        if "=" not in v:
-            raise click.BadParameter(f"{v!r} is not NAME=VALUE", param_hint="--param")
-        k, _, val = v.partition("=")
-        out[k.strip()] = val
-    return out
+    from cyberkg.analysis.catalogue import parse_params
+
+    return parse_params(values)
 
 
 @main.command()

@@ -57,6 +57,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "source": {
         "title": "str", "issuer": "ref:actor", "date": "date", "identifier": "str", "url": "url",
         "type": "concept:source-type", "no_identifier": "str",
+        "identifier_unconfirmed": "str", "official_copy_unavailable": "str",
     },
     "divergence": {"goals": "refs:goal", "since": "date", "positions": "positions"},
 }
