@@ -119,3 +119,12 @@ def test_recorded_known_gaps_are_information_not_warnings(tiny_home: Path) -> No
     assert (str(src("evidence-text")), "checks/source-is-a-reproduction-info") in infos
     assert (str(src("evidence-text")), "https://w3id.org/cyberkg/shapes/recommended#IdentifierUnconfirmed") in infos
     assert after.conforms and len(after.warnings) == len(before.warnings) - 2
+
+
+def test_a_news_report_is_issued_by_its_publisher(tiny_home: Path) -> None:
+    from cyberkg.core.namespaces import STYPE
+
+    g = curated(tiny_home)
+    assert warnings_of(g, "news-report-issuer-not-publisher-warning") == set()
+    g.set((src("eu-attr-text"), CYBER.sourceType, STYPE["news-report"]))  # issuer: the Council
+    assert {f for f, _ in warnings_of(g, "news-report-issuer-not-publisher-warning")} == {str(src("eu-attr-text"))}
