@@ -384,6 +384,11 @@ def gap_subgraph(g: nx.MultiDiGraph, report: Any) -> nx.MultiDiGraph:
         d = sub.nodes[goal]
         d["highlight"] = "gap"
         d["gap"] = f"no joint instrument on {report.as_of} ({' vs '.join(report.sides)})"
+        uncertain = getattr(gap, "uncertain", [])
+        if uncertain:  # the gap rests on a medium/low-confidence fact (cyberkg.analysis.uncertainty)
+            d["gap"] += "; UNCERTAIN: it rests on a fact recorded with medium or low confidence"
+            d["uncertain"] = [f"{f['fact']} (confidence {f['confidence']}): {f['effect']}" for f in uncertain]
+        d["feasibleActions"] = [a["action"] for a in getattr(gap, "feasible", [])]
         d["jointNearby"] = sorted(
             {f"{j['label']} ({j['relation']}: {j['relatedLabel']})" for j in gap.related_joint}
         )

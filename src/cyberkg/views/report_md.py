@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# What can start markup inside a line (data never starts a line: it follows "- ", "| " or "### ")
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md(value: Any) -> str:

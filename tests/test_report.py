@@ -1,0 +1,197 @@
+"""The analyst's report (``cyberkg report``): its data, the HTML page and the Markdown, on the tiny
+record plus tests/data/tiny-report; goldens in tests/golden/report/ (regenerate with
+CYBERKG_UPDATE_GOLDEN=1 and review the diff like code)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cyberkg.analysis.report import build_report
+from cyberkg.core.namespaces import iri
+from cyberkg.views import report_html, report_md
+from cyberkg.views.viz import external_references
+from report_fixtures import build_report_ds, make_report_home
+
+GOLDEN = Path(__file__).parent / "golden" / "report"
+UPDATE = os.environ.get("CYBERKG_UPDATE_GOLDEN") == "1"
+AS_OF = "2025-01-01"
+SECTIONS = ("summary", "rules", "coverage", "goals", "figures", "fig-matrix", "fig-years", "fig-incidents", "diff",
+            "metrics", "sources")
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden {path}; run with CYBERKG_UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden"
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "memory"])
+def ds(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    return build_report_ds(tmp_path_factory.mktemp(f"report-{request.param}"), request.param)
+
+
+@pytest.fixture(scope="module")
+def data(ds):  # type: ignore[no-untyped-def]
+    return build_report(ds, AS_OF)
+
+
+def goal(data, slug):  # type: ignore[no-untyped-def]
+    return next(g for g in data["goals"] if g["goal"] == iri("goal", slug))
+
+
+def test_report_data_matches_golden_on_both_backends(data) -> None:  # type: ignore[no-untyped-def]
+    golden("report.json", json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def test_html_and_markdown_match_goldens(data) -> None:  # type: ignore[no-untyped-def]
+    golden("report.html", report_html.render(data))
+    golden("report.md", report_md.render(data))
+
+
+def test_each_shared_goal_has_status_pursuers_instruments_divergences(data) -> None:  # type: ignore[no-untyped-def]
+    assert [(g["label"], g["status"]) for g in data["goals"]] == [
+        ("Cyber defence", "gap"), ("Impose costs", "gap"), ("Late goal", "gap"), ("Talk regularly", "gap"),
+        ("Combat cybercrime", "covered"), ("Cross-border evidence", "covered"), ("Resilient networks", "covered")]
+    costs = goal(data, "sanctions")
+    assert [p["since"] for p in costs["pursuers"]["EU"]] == ["2017-06-19"]
+    assert costs["pursuers"]["US"][0]["source"] == iri("source", "us-strategy")
+    assert [i["type"] for i in costs["alone"]["US"]] == ["executive-order", "sanctions-listing"]
+    assert [d["label"] for d in costs["divergences"]] == ["Listing criteria"]
+    evidence = goal(data, "evidence")
+    assert [i["instrument"] for i in evidence["joint"]] == [iri("instrument", "evidence-deal")]
+    assert [d["label"] for d in evidence["divergences"]] == ["Access to evidence"]
+    assert [p["side"] for p in evidence["divergences"][0]["positions"]] == ["EU", "US"]
+    # the Germany–US arrangement is bilateral (membership does not put Germany on the EU side): US alone
+    assert iri("instrument", "de-us") in {i["instrument"] for i in evidence["alone"]["US"]}
+    assert iri("instrument", "de-us") not in {i["instrument"] for i in evidence["joint"]}
+
+
+def test_feasible_actions_are_traced_to_instruments_and_sources(data) -> None:  # type: ignore[no-untyped-def]
+    acts = {a["type"]: a for a in goal(data, "sanctions")["feasible"]}
+    assert sorted(acts) == ["attribution-statement", "sanctions-listing"]
+    listing = acts["sanctions-listing"]
+    assert listing["action"] == "coordinated sanctions listings"
+    assert [b["basis"] for b in listing["bases"]] == ["goal"]
+    assert [i["instrument"] for i in listing["instruments"]["EU"]] == [iri("instrument", "eu-listing")]
+    assert [i["instrument"] for i in listing["instruments"]["US"]] == [iri("instrument", "us-listing")]
+    assert listing["sources"] == [iri("source", "eu-listing-text"), iri("source", "us-listing-text")]
+    assert listing["citations"][0]["identifier"] == "CELEX:32020D1127"
+    attribution = acts["attribution-statement"]
+    assert attribution["action"] == "a joint attribution statement"
+    assert [(b["basis"], b["label"]) for b in attribution["bases"]] == [("incident", "Incident X")]
+    assert goal(data, "defence")["feasible"] == []  # only the EU has an instrument for it
+
+
+def test_record_wide_figures(data) -> None:  # type: ignore[no-untyped-def]
+    fig = data["figures"]
+    matrix = {r["type"]: r for r in fig["type_matrix"]}
+    assert matrix["sanctions-listing"]["class"] == "both separately"
+    assert matrix["agreement"]["class"] == "jointly"
+    assert matrix["sanctions-regime"]["class"] == "EU only"
+    assert sum(r["EU"] + r["US"] + r["joint"] for r in fig["per_year"]) == 13  # every instrument (all started)
+    assert {r["year"]: r["joint"] for r in fig["per_year"]}[2022] == 1  # the pact counts when it takes effect
+    assert fig["incidents"]["counts"] == {"jointly": 0, "separately": 1, "EU only": 0, "US only": 0}
+
+
+def test_the_report_shows_the_diff_from_the_brief_date(data) -> None:  # type: ignore[no-untyped-def]
+    assert (data["diff"]["from"], data["diff"]["to"]) == ("2020-11-26", AS_OF)
+    closed = [(c["goalLabel"], c["date"]) for c in data["diff"]["changes"] if c["change"] == "gap closed"]
+    assert closed == [("Resilient networks", "2022-01-01"), ("Cross-border evidence", "2024-01-15")]
+
+
+def test_every_cited_source_is_listed_with_title_and_url(data) -> None:  # type: ignore[no-untyped-def]
+    listed = {s["source"] for s in data["sources"]}
+    text = json.dumps({k: v for k, v in data.items() if k != "sources"})
+    cited = set(re.findall(r'"(https://w3id.org/cyberkg/id/source/[^"]+)"', text))
+    assert cited and cited <= listed
+    assert all(s["title"] and s["url"] for s in data["sources"])
+
+
+def test_html_is_self_contained_escaped_and_deterministic(data, ds) -> None:  # type: ignore[no-untyped-def]
+    page = report_html.render(data)
+    assert external_references(page) == []
+    assert "default-src 'none'" in page and "<script" not in page
+    for section in SECTIONS:
+        assert f'id="{section}"' in page, section
+    assert page.count("<svg") == 3
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "EU listing &lt;text&gt; &amp; co" in page
+    assert 'href="https://example.org/eu-listing?a=1&amp;b=2"' in page
+    assert report_html.render(build_report(ds, AS_OF)) == page  # same input, same bytes
+
+
+def test_markdown_escapes_data_and_uses_footnotes(data) -> None:  # type: ignore[no-untyped-def]
+    text = report_md.render(data)
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt; \\| \\*x\\*" in text
+    assert re.search(r"^\[\^1\]: ", text, re.M)
+    refs = set(re.findall(r"\[\^(\d+)\](?!:)", text))
+    defs = set(re.findall(r"^\[\^(\d+)\]:", text, re.M))
+    assert refs and refs <= defs
+    tables, block = [], []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            block.append(line)
+        elif block:
+            tables.append(block)
+            block = []
+    assert len(tables) >= 8
+    for table in tables:  # no label breaks a table: every row has the header's number of cells
+        counts = {len(re.split(r"(?<!\\)\|", row)) for row in table}
+        assert len(counts) == 1, table[0]
+
+
+def test_uncertain_gap_is_marked_with_its_fact(data) -> None:  # type: ignore[no-untyped-def]
+    defence = goal(data, "defence")
+    assert [(f["fact"], f["confidence"], f["side"]) for f in defence["uncertain"]] == [
+        ("United States pursues Cyber defence since 2018-01-01", "medium", "US")]
+    assert goal(data, "sanctions")["uncertain"] == []
+    pact = goal(data, "resilience")
+    assert pact["possible_gap"] is True
+    assert [f["fact"] for f in pact["uncertain"]] == ["Resilience pact has as party Cyber agency"]
+    page = report_html.render(data)
+    assert "UNCERTAIN" in page and "POSSIBLE GAP" in page and "fixture: the passage could not be found" in page
+
+
+def test_cli_report_writes_build_report_html_and_says_where(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cyberkg.cli.main import main
+
+    home = make_report_home(tmp_path)
+    monkeypatch.setenv("CYBERKG_HOME", str(home))
+    monkeypatch.setenv("CYBERKG_BUILD_DIR", str(tmp_path / "build"))
+    r = CliRunner().invoke(main, ["report", "--as-of", AS_OF])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "build" / "report.html"
+    assert f"wrote {out}" in r.stderr and "4 gap(s)" in r.stderr
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    r = CliRunner().invoke(main, ["report", "--as-of", AS_OF, "--format", "md", "-o", "-"])
+    assert r.exit_code == 0 and r.stdout.startswith("# EU–US cyber policy")
+    r = CliRunner().invoke(main, ["report", "--as-of", "someday"])
+    assert r.exit_code == 2 and "'someday' is not a date" in r.stderr
+    r = CliRunner().invoke(main, ["report", "--sides", "EU,XX"])
+    assert r.exit_code == 2 and "unknown side 'XX'" in r.stderr
+    written = sorted(p.name for p in (tmp_path / "build").iterdir() if p.is_file() and "report" in p.name)
+    assert written == ["report.html"]  # failed runs wrote nothing, no temporary file left
+
+
+def test_report_of_the_shipped_record(real_ds) -> None:  # type: ignore[no-untyped-def]
+    """Shape only (curation changes the counts): statuses agree with gaps, actions are traced."""
+    from cyberkg.analysis.gaps import find_gaps
+
+    data = build_report(real_ds, "today")
+    gaps = {g.goal for g in find_gaps(real_ds, "today").gaps}
+    assert {g["goal"] for g in data["goals"] if g["status"] == "gap"} == gaps
+    for g in data["goals"]:
+        assert g["pursuers"].get("EU") and g["pursuers"].get("US"), g["label"]
+        for act in g["feasible"]:
+            assert act["instruments"]["EU"] and act["instruments"]["US"] and act["sources"]
+    assert data["diff"]["from"] == "2020-11-26"
+    assert external_references(report_html.render(data)) == []
