@@ -127,6 +127,26 @@ def test_every_catalogue_query_has_its_defaults_in_the_file() -> None:
             assert p.target and p.target != p.var
 
 
+def test_parameter_names_follow_grlc(tiny_ox: Any) -> None:
+    """grlc (CLARIAH/grlc, after BASIL) reads ``?__name`` as an optional API parameter ``name``, an
+    ``_iri`` suffix as an IRI and ``_<prefix>_<type>`` as a typed literal (a bare ``_date`` would be a
+    language tag to it); it substitutes the value into the text. That substitution gives the rows
+    ``cyberkg query -p`` gives."""
+    grlc = re.compile(r"__(?P<name>[A-Za-z0-9]+)(?P<suffix>_iri|_xsd_(?:date|boolean|integer|decimal))?")
+    for q in ALL:
+        for p in q.params.values():
+            m = grlc.fullmatch(p.var)
+            assert m and m.group("name") == p.name, f"{q.name}: ?{p.var} is not a grlc parameter name"
+            assert (m.group("suffix") or "").removeprefix("_").removeprefix("xsd_") == (
+                "" if p.type == "string" else p.type), f"{q.name}: ?{p.var} has no grlc type suffix"
+    q = queries.find("gaps/shared-goals-without-joint-instrument")
+    as_grlc = q.text.replace("?__asOf_xsd_date", '"2016-01-01"^^xsd:date').replace(
+        "?__countDialogues_xsd_boolean", '"true"^^xsd:boolean')
+    got = [str(r["label"]) for r in tiny_ox.query(as_grlc)]
+    want = [str(r["label"]) for r in queries.run(q, tiny_ox, {"asOf": "2016-01-01", "countDialogues": "true"}).rows]
+    assert got == want and want != [str(r["label"]) for r in queries.run(q, tiny_ox).rows]
+
+
 def test_a_free_parameter_is_caught(tmp_path: Path) -> None:
     f = tmp_path / "free.rq"
     f.write_text("#+ summary: free\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
