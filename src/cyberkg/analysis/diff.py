@@ -16,7 +16,6 @@ from cyberkg.analysis import catalogue as queries
 from cyberkg.analysis.facts import Facts, Instrument, day, load_facts
 from cyberkg.analysis.gaps import find_gaps, side_iris
 from cyberkg.core.errors import QueryError
-from cyberkg.core.output import plain
 
 CHANGES = ("became shared", "no longer shared", "gap opened", "gap closed", "joint instrument entered into force",
            "joint instrument ended", "joint instrument struck down", "divergence appeared")
@@ -72,14 +71,8 @@ def _state(ds: Any, on: dt.date, codes: list[str], count_dialogues: bool) -> tup
     return {g.goal: g.label for g in report.gaps}, covered
 
 
-def _pursuers(ds: Any, goal: str, on: dt.date, codes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
-    rows = queries.run(queries.find("gaps/goal-pursuers"), ds, {"goal": goal, "asOf": on.isoformat()}).rows
-    out = {}
-    for r in rows:
-        side = str(r.get("side") or "")
-        if side in codes:
-            out[(side, str(r["actor"]))] = {k: plain(r.get(k)) for k in ("actor", "actorLabel", "since", "source")}
-    return out
+def _pursuers(facts: Facts, goal: str, on: dt.date, codes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(side, str(p["actor"])): p for side, items in facts.pursuers(goal, on, codes).items() for p in items}
 
 
 def diff(ds: Any, date_from: str | dt.date = "2020-11-26", date_to: str | dt.date = "today",
@@ -110,7 +103,7 @@ def diff(ds: Any, date_from: str | dt.date = "2020-11-26", date_to: str | dt.dat
 
     shared0, shared1 = set(gaps0) | set(cov0), set(gaps1) | set(cov1)
     for goal in sorted(shared1 - shared0):
-        then, now = _pursuers(ds, goal, a_day, codes), _pursuers(ds, goal, b_day, codes)
+        then, now = _pursuers(facts, goal, a_day, codes), _pursuers(facts, goal, b_day, codes)
         new = [p for k, p in sorted(now.items()) if k not in then]
         status = "a gap" if goal in gaps1 else "covered"
         for p in new or list(now.values())[:1]:
@@ -122,7 +115,7 @@ def diff(ds: Any, date_from: str | dt.date = "2020-11-26", date_to: str | dt.dat
                 add("gap opened", p.get("since"), goal, f"shared since {p['actorLabel']} pursues it, with no joint "
                     "instrument", "pursuit", p["actor"], [p["source"]] if p.get("source") else [])
     for goal in sorted(shared0 - shared1):
-        then, now = _pursuers(ds, goal, a_day, codes), _pursuers(ds, goal, b_day, codes)
+        then, now = _pursuers(facts, goal, a_day, codes), _pursuers(facts, goal, b_day, codes)
         for p in (p for k, p in sorted(then.items()) if k not in now):
             add("no longer shared", None, goal, f"{p['actorLabel']} no longer pursues it", "pursuit", p["actor"],
                 [p["source"]] if p.get("source") else [])

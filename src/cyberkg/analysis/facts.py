@@ -79,6 +79,19 @@ class Facts:
     actors: dict[str, dict[str, Any]]  # IRI -> label, kind, part_of, on_side, sides, side_of (side actor)
     divergences: dict[str, dict[str, Any]]  # IRI -> label, since, goals
     uncertain: list[dict[str, Any]]
+    pursuits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # goal IRI -> pursuit rows
+
+    def pursuers(self, goal: str, on: dt.date, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Who pursues ``goal`` on ``on``, by side (as the catalogue's gaps/goal-pursuers answers)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for p in self.pursuits.get(goal, []):
+            start, end = day(p["start"]), day(p.get("end"))
+            if p.get("side") in codes and start is not None and start <= on and (end is None or end > on):
+                out.setdefault(str(p["side"]), []).append(
+                    {k: p.get(k) for k in ("actor", "actorLabel", "since", "source")})
+        for items in out.values():
+            items.sort(key=lambda x: (str(x["since"]), str(x["actor"]), str(x["source"])))
+        return out
 
     def cite(self, source: str) -> dict[str, Any]:
         """Title, identifier and URL of a source (its IRI when the record has nothing else)."""
@@ -106,7 +119,7 @@ def _rows(ds: Any, name: str) -> list[dict[str, Any]]:
 
 
 def load_facts(ds: Any) -> Facts:
-    """Read the record once (eight catalogue queries)."""
+    """Read the record once (nine catalogue queries)."""
     instruments: dict[str, Instrument] = {}
     for r in _rows(ds, "instrument-records"):
         if r["instrument"] in instruments:
@@ -169,8 +182,11 @@ def load_facts(ds: Any) -> Facts:
         ancestors.setdefault(r["goal"], set())
         if r.get("ancestor"):
             ancestors[r["goal"]].add(r["ancestor"])
+    pursuits: dict[str, list[dict[str, Any]]] = {}
+    for r in _rows(ds, "goal-pursuits"):
+        pursuits.setdefault(r["goal"], []).append(r)
     return Facts(instruments, sources, incidents, goal_labels, ancestors, actors, divergences,
-                 _rows(ds, "uncertain-facts"))
+                 _rows(ds, "uncertain-facts"), pursuits)
 
 
 __all__ = ["Facts", "Instrument", "day", "load_facts"]

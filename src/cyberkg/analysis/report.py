@@ -49,15 +49,6 @@ def rules(report: GapReport) -> list[dict[str, str]]:
     ]
 
 
-def _pursuers(ds: Any, goal: str, as_of: str, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for r in queries.run(queries.find("gaps/goal-pursuers"), ds, {"goal": goal, "asOf": as_of}).rows:
-        side = str(r.get("side") or "")
-        if side in codes:
-            out.setdefault(side, []).append({k: plain(r.get(k)) for k in ("actor", "actorLabel", "since", "source")})
-    return out
-
-
 def _alone(facts: Facts, goal: str, on: dt.date, sides: tuple[str, str]) -> dict[str, list[dict[str, Any]]]:
     """Instruments in force serving ``goal`` with parties on one side only (the catalogue's
     single-side-instruments-for-goal, from the facts already read)."""
@@ -98,7 +89,7 @@ def build_report(ds: Any, as_of: str | dt.date = "today", sides: tuple[str, str]
         covered.setdefault(str(r["goal"]), (str(r["label"]), []))[1].append(str(r["instrument"]))
     checker = Checker(facts)
     for goal, (label, joint) in sorted(covered.items(), key=lambda kv: (kv[1][0], kv[0])):
-        pursuers = _pursuers(ds, goal, report.as_of, codes)
+        pursuers = facts.pursuers(goal, on, codes)
         alone = {s: [brief(i["instrument"]) for i in items] for s, items in _alone(facts, goal, on, pair).items()}
         doubts = gap_doubts(checker, goal, pursuers, pair)  # shared only through an uncertain pursuit
         if goal in possible:
