@@ -16,13 +16,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## make run: set up, build the graph, print the gap analysis as of the brief's date and today,
-## write build/cyberkg.ttl
+## write build/cyberkg.ttl and the analyst's report build/report.html
 run: setup
 	$(BIN)/cyberkg build
 	$(BIN)/cyberkg gaps --as-of 2020-11-26
 	@echo
 	$(BIN)/cyberkg gaps --as-of today
 	$(BIN)/cyberkg export --format turtle -o build/cyberkg.ttl
+	$(BIN)/cyberkg report --as-of today -o build/report.html
+	@echo "The analyst's report: $(CURDIR)/build/report.html (one file, opens offline in any browser)"
 
 ## make test: set up (Python packages and the browser the view tests drive), check lint and types,
 ## and run the test suite

@@ -103,34 +103,37 @@ def diff(ds: Any, date_from: str | dt.date = "2020-11-26", date_to: str | dt.dat
 
     shared0, shared1 = set(gaps0) | set(cov0), set(gaps1) | set(cov1)
     for goal in sorted(shared1 - shared0):
-        then, now = _pursuers(facts, goal, a_day, codes), _pursuers(facts, goal, b_day, codes)
-        new = [p for k, p in sorted(now.items()) if k not in then]
+        now = facts.pursuers(goal, b_day, codes)
+        # the side that pursued it last made it shared: its first pursuit still running is the cause
+        firsts = [min(items, key=lambda p: (str(p["since"]), str(p["actor"]))) for items in now.values()]
+        cause = max(firsts, key=lambda p: (str(p["since"]), str(p["actor"])))
         status = "a gap" if goal in gaps1 else "covered"
-        for p in new or list(now.values())[:1]:
-            add("became shared", p.get("since"), goal,
-                f"{p['actorLabel']} pursues it since {p.get('since')} (now {status})", "pursuit", p["actor"],
-                [p["source"]] if p.get("source") else [])
+        src = [cause["source"]] if cause.get("source") else []
+        add("became shared", cause.get("since"), goal, f"{cause['actorLabel']} pursues it since {cause.get('since')} "
+            f"(now {status})", "pursuit", cause["actor"], src)
         if goal in gaps1:
-            for p in new or list(now.values())[:1]:
-                add("gap opened", p.get("since"), goal, f"shared since {p['actorLabel']} pursues it, with no joint "
-                    "instrument", "pursuit", p["actor"], [p["source"]] if p.get("source") else [])
+            add("gap opened", cause.get("since"), goal, f"shared since {cause['actorLabel']} pursues it, with no joint "
+                "instrument", "pursuit", cause["actor"], src)
     for goal in sorted(shared0 - shared1):
-        then, now = _pursuers(facts, goal, a_day, codes), _pursuers(facts, goal, b_day, codes)
-        for p in (p for k, p in sorted(then.items()) if k not in now):
+        before, after = _pursuers(facts, goal, a_day, codes), _pursuers(facts, goal, b_day, codes)
+        for p in (p for k, p in sorted(before.items()) if k not in after):
             add("no longer shared", None, goal, f"{p['actorLabel']} no longer pursues it", "pursuit", p["actor"],
                 [p["source"]] if p.get("source") else [])
     for goal in sorted((set(gaps1) - set(gaps0)) & shared0):
-        for iri in sorted(cov0.get(goal, (None, set()))[1]):
-            inst = facts.instruments.get(iri)
-            if inst is not None and inst.end is not None and a_day < inst.end <= b_day:
-                how = "struck down" if inst.dates.get("struckDown") else "ended"
-                add("gap opened", inst.end.isoformat(), goal, f"{inst.label} ({inst.type}) {how} on "
-                    f"{inst.end.isoformat()}", "instrument", iri, inst.sources + _judgment(inst))
+        ended = [facts.instruments[i] for i in sorted(cov0.get(goal, (None, set()))[1]) if i in facts.instruments]
+        ended = [i for i in ended if i.end is not None and a_day < i.end <= b_day]
+        last = max((i.end for i in ended if i.end is not None), default=None)
+        for inst in (i for i in ended if i.end == last):  # the last one to stop opened the gap
+            how = "struck down" if inst.dates.get("struckDown") and day(inst.dates["struckDown"]) == inst.end \
+                else "ended"
+            add("gap opened", _iso(inst.end), goal, f"{inst.label} ({inst.type}) {how} on {_iso(inst.end)}",
+                "instrument", inst.iri, inst.sources + _judgment(inst))
     for goal in sorted(set(gaps0) & set(cov1)):
-        for iri in sorted(cov1[goal][1] - cov0.get(goal, (None, set()))[1]):
-            inst = facts.instruments[iri]
+        new = [facts.instruments[i] for i in sorted(cov1[goal][1] - cov0.get(goal, (None, set()))[1])]
+        first = min((i.start for i in new if i.start is not None), default=None)
+        for inst in (i for i in new if i.start == first):  # the first one in force closed the gap
             add("gap closed", _iso(inst.start), goal, f"{inst.label} ({inst.type}) {_entry(inst)}",
-                "instrument", iri, inst.sources)
+                "instrument", inst.iri, inst.sources)
     a, b = codes
     for inst in sorted(facts.instruments.values(), key=lambda i: (i.start or dt.date.min, i.iri)):
         if inst.side_class(a, b) != "joint":
