@@ -8,6 +8,7 @@ so that two dates cost one set of queries. Runs on the embedded store and on a r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,8 +47,9 @@ class Instrument:
     responds: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def sides(self) -> set[str]:
+        """The sides of the parties (read once the record is loaded; the parties do not change after)."""
         return {s for codes in self.party_sides.values() for s in codes}
 
     def in_force(self, on: dt.date) -> bool:
@@ -80,6 +82,27 @@ class Facts:
     divergences: dict[str, dict[str, Any]]  # IRI -> label, since, goals
     uncertain: list[dict[str, Any]]
     pursuits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # goal IRI -> pursuit rows
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # indexes built on first use
+
+    def serving(self, goal: str) -> list[Instrument]:
+        """The instruments that serve ``goal``, by start date (an index built once)."""
+        if "serving" not in self.cache:
+            index: dict[str, list[Instrument]] = {}
+            for inst in sorted(self.instruments.values(), key=lambda i: (i.start or dt.date.min, i.iri)):
+                for g in inst.serves:
+                    index.setdefault(g, []).append(inst)
+            self.cache["serving"] = index
+        return list(self.cache["serving"].get(goal, []))
+
+    def responding(self, incident: str) -> list[Instrument]:
+        """The instruments that respond to ``incident``, by start date (an index built once)."""
+        if "responding" not in self.cache:
+            index: dict[str, list[Instrument]] = {}
+            for inst in sorted(self.instruments.values(), key=lambda i: (i.start or dt.date.min, i.iri)):
+                for inc in inst.responds:
+                    index.setdefault(inc, []).append(inst)
+            self.cache["responding"] = index
+        return list(self.cache["responding"].get(incident, []))
 
     def pursuers(self, goal: str, on: dt.date, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Who pursues ``goal`` on ``on``, by side (as the catalogue's gaps/goal-pursuers answers)."""

@@ -103,7 +103,14 @@ Responses = dict[str, dict[str, dict[str, list[str]]]]
 
 def _separate_responses(facts: Facts, on: dt.date, sides: tuple[str, str]) -> Responses:
     """incident -> type -> side -> instruments, for the types both sides used alone and no joint
-    instrument used on that incident (instruments started by ``on``)."""
+    instrument used on that incident (instruments started by ``on``); computed once per date."""
+    key = ("separate-responses", on, sides)
+    if key not in facts.cache:
+        facts.cache[key] = _separate(facts, on, sides)
+    return facts.cache[key]
+
+
+def _separate(facts: Facts, on: dt.date, sides: tuple[str, str]) -> Responses:
     a, b = sides
     table: Responses = {}
     for inst in sorted(facts.instruments.values(), key=lambda i: i.iri):

@@ -53,9 +53,9 @@ def _alone(facts: Facts, goal: str, on: dt.date, sides: tuple[str, str]) -> dict
     """Instruments in force serving ``goal`` with parties on one side only (the catalogue's
     single-side-instruments-for-goal, from the facts already read)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for inst in sorted(facts.instruments.values(), key=lambda i: (i.start or dt.date.min, i.iri)):
+    for inst in facts.serving(goal):
         who = inst.side_class(*sides)
-        if goal in inst.serves and inst.in_force(on) and who in sides:
+        if inst.in_force(on) and who in sides:
             out.setdefault(str(who), []).append(inst.brief())
     return out
 
@@ -198,9 +198,9 @@ def _incidents(facts: Facts, on: dt.date, sides: tuple[str, str]) -> dict[str, A
     rows = []
     for iri, inc in sorted(facts.incidents.items(), key=lambda kv: (str(kv[1]["label"]), kv[0])):
         by: dict[str, list[dict[str, Any]]] = {a: [], b: [], "joint": []}
-        for inst in sorted(facts.instruments.values(), key=lambda i: (i.start or dt.date.min, i.iri)):
+        for inst in facts.responding(iri):
             who = inst.side_class(a, b)
-            if iri in inst.responds and inst.started(on) and who is not None:
+            if inst.started(on) and who is not None:
                 by[who].append(inst.brief())
         if not any(by.values()):
             continue
