@@ -68,3 +68,29 @@ def test_cli_metrics(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-
     assert "articulation point" in r.stdout and "Rule:" in r.stdout
     r = CliRunner().invoke(main, ["metrics", "--as-of", "2022-13-01"])
     assert r.exit_code == 2 and "is not a date" in r.stderr
+
+
+def _brute_force_pairs_cut(g: nx.Graph, side_of: dict[str, str | None]) -> dict[str, int]:
+    def pairs(h: nx.Graph) -> int:
+        return sum(sum(1 for n in c if side_of[n] == "EU") * sum(1 for n in c if side_of[n] == "US")
+                   for c in nx.connected_components(h))
+
+    out = {}
+    for n in nx.articulation_points(g):
+        comp = nx.node_connected_component(g, n)
+        own = sum(1 for x in comp if side_of[x] == ("US" if side_of[n] == "EU" else "EU")) if side_of[n] else 0
+        rest = g.subgraph(comp - {n})
+        out[n] = pairs(g.subgraph(comp)) - own - pairs(rest)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_one_pass_cut_count_equals_removing_each_point(seed) -> None:  # type: ignore[no-untyped-def]
+    from cyberkg.analysis.metrics import pairs_cut
+
+    g = nx.gnm_random_graph(60, 70, seed=seed)
+    g = nx.relabel_nodes(g, {n: f"n{n:02d}" for n in g})
+    side_of = {n: ("EU", "US", None)[i % 3] for i, n in enumerate(sorted(g))}
+    adj = {n: sorted(g.neighbors(n)) for n in sorted(g)}
+    got = pairs_cut(adj, side_of, "EU", "US")
+    assert got == _brute_force_pairs_cut(g, side_of)
