@@ -72,12 +72,16 @@ def shapes_graph(ontology_dir: Path | None = None) -> Graph:
     return g
 
 
-def run_shacl(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> list[Finding]:
+def run_shacl(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None,
+              inplace: bool = False) -> list[Finding]:
+    """SHACL findings on ``data``. ``inplace``: pySHACL works on ``data`` itself instead of a copy
+    (it copies in advanced mode; the ontology and any sh:rule triples then go into ``data``)."""
     from pyshacl import validate as shacl_validate
 
     shapes = shapes if shapes is not None else shapes_graph()
     _conforms, results, _text = shacl_validate(
-        data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True, advanced=True)
+        data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True, advanced=True,
+        inplace=inplace)
     out = []
     for r in results.subjects(RDF.type, URIRef(SH + "ValidationResult")):
         sev = results.value(r, URIRef(SH + "resultSeverity"))
