@@ -1,12 +1,7 @@
 """The query catalogue: ``queries/**/*.rq`` with grlc-style headers, and running them safely.
 
-A header is YAML in ``#+`` comment lines::
-
-    #+ summary: Shared goals with no joint instrument
-    #+ description: ...
-    #+ tags: [gaps]
-    #+ defaults:
-    #+   - asOf: 2020-11-26
+A header is YAML in ``#+`` comment lines: ``#+ summary: …``, ``description``, ``tags``, and
+``defaults`` (``#+ defaults:`` then ``#+   - asOf: 2020-11-26`` lines).
 
 Parameters follow grlc's (BASIL's) naming: ``?_name`` (required) or ``?__name`` (optional), with
 an optional type suffix: ``_iri``, ``_xsd_date``, ``_xsd_integer``, ``_xsd_decimal``,
