@@ -226,7 +226,9 @@ def to_term(param: Param, value: str, today: dt.date | None = None) -> Identifie
                 prefix, _, local = v.partition(":")
                 if prefix in PREFIXES:
                     return URIRef(str(PREFIXES[prefix]) + local)
-            if not re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]+$", v, re.I):
+                if prefix.lower() not in ("urn", "mailto", "ni", "tag", "did", "doi", "info"):
+                    raise ValueError(f"unknown prefix {prefix!r}; known: {', '.join(sorted(PREFIXES))}, or a full IRI")
+            if not re.fullmatch(r"[a-z][a-z0-9+.-]*:[^\x00-\x20\x7f<>\"{}|\\^`]+", v, re.I):
                 raise ValueError("not an absolute IRI")
             return URIRef(v)
         if param.type == "date":
@@ -250,13 +252,10 @@ def to_term(param: Param, value: str, today: dt.date | None = None) -> Identifie
 
 def parse_params(values: list[str] | tuple[str, ...]) -> dict[str, str]:
     """``-p NAME=VALUE`` arguments as a mapping; a malformed one is a :class:`QueryError` saying so."""
-    out: dict[str, str] = {}
-    for v in values:
-        name, eq, val = v.partition("=")
-        if not eq or not name.strip():
-            raise QueryError(f"--param {v!r} is not NAME=VALUE, e.g. -p asOf=2020-11-26")
-        out[name.strip()] = val
-    return out
+    bad = [v for v in values if "=" not in v or not v.partition("=")[0].strip()]
+    if bad:
+        raise QueryError(f"--param {bad[0]!r} is not NAME=VALUE, e.g. -p asOf=2020-11-26")
+    return {k.strip(): val for k, _, val in (v.partition("=") for v in values)}
 
 
 def bindings(query: CatalogQuery, given: dict[str, str]) -> dict[str, Identifier]:

@@ -102,6 +102,37 @@ def ni_uri(sha256_hex: str) -> URIRef:
     return URIRef(f"ni:///sha-256;{digest}")
 
 
+def too_deep_line(text: str, limit: int = 500) -> int:
+    """The line where JSON nesting first goes past ``limit`` levels (after a RecursionError)."""
+    depth, in_str, esc, line = 0, False, False, 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif in_str:
+            esc, in_str = (False, in_str) if esc else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif ch in "]}":
+            depth -= 1
+    return line
+
+
+def json_problem(file: str, text: str, exc: Exception, hint: str) -> Problem:
+    """A JSON syntax error (or nesting too deep to read) as a problem with its line."""
+    if isinstance(exc, RecursionError):
+        return Problem(file, too_deep_line(text), "the JSON is nested too deeply to read", hint)
+    return Problem(file, getattr(exc, "lineno", None), f"not JSON: {exc}", hint)
+
+
+def decode_problem(file: str, data: bytes, exc: UnicodeDecodeError, hint: str) -> Problem:
+    line = data[: exc.start].count(b"\n") + 1
+    return Problem(file, line, f"not UTF-8 text (byte {exc.start}: {exc.reason})", hint)
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

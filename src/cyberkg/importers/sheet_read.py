@@ -62,6 +62,7 @@ def _table(name: str, file: str, raw: list[list[object]], problems: list[Problem
         problems.append(CellProblem(file, 1, "the first row must hold the column names", "", name, ""))
         return sheet
     header = [normalise_header(_cell(c)) for c in raw[0]]
+    seen: set[str] = set()
     for i, col in enumerate(header):
         if not col or col.startswith("#"):
             continue
@@ -77,8 +78,9 @@ def _table(name: str, file: str, raw: list[list[object]], problems: list[Problem
                     _cell(raw[0][i]),
                 )
             )
-        elif col in sheet.columns:
+        elif col in seen:
             problems.append(CellProblem(file, 1, f"column {col!r} appears twice", "keep one", name, col))
+        seen.add(col)
     sheet.columns = [c for c in header if c in allowed]
     for n, values in enumerate(raw[1:], start=2):
         row = {
@@ -146,8 +148,10 @@ def read_csv(data: bytes, file: str, name: str, allowed: tuple[str, ...], proble
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         problems.append(
-            CellProblem(file, None, f"not UTF-8 text (byte {exc.start})", "save the CSV as UTF-8", name, "")
+            CellProblem(file, line, f"not UTF-8 text (byte {exc.start}, line {line})", "save the CSV as UTF-8", name,
+                        "")
         )
         return Sheet(name, file)
     try:

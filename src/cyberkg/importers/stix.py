@@ -27,7 +27,7 @@ from rdflib import Graph, Literal, URIRef
 
 from cyberkg.core.errors import DataError, Problem
 from cyberkg.core.namespaces import AKIND, CYBER, DCTERMS, ID, IT, OWL, RDF, RDFS, SCHEMA, SKOS, iri
-from cyberkg.importers.base import Builder, FileInfo, Known, parse_date
+from cyberkg.importers.base import Builder, FileInfo, Known, decode_problem, json_problem, parse_date
 
 STIX_ID = re.compile(
     r"^([a-z0-9]+(?:-[a-z0-9]+)*)--([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
@@ -110,21 +110,26 @@ def _check(objects: list[Any], file: str) -> list[Problem]:
             for key in ("relationship_type", "source_ref", "target_ref"):
                 if not isinstance(obj.get(key), str):
                     problems.append(Problem(file, None, f"{where} ({sid}): a relationship needs '{key}'"))
+        refs = [("created_by_ref", obj["created_by_ref"])] if "created_by_ref" in obj else []
+        if isinstance(obj.get("object_refs"), list):
+            refs += [(f"object_refs[{i}]", r) for i, r in enumerate(obj["object_refs"])]
+        for key, ref in refs:
+            if not isinstance(ref, str) or not STIX_ID.match(ref):
+                problems.append(Problem(file, None, f"{where} ({sid}): '{key}' is not a STIX id: {str(ref)[:80]!r}",
+                                        "a reference is '<type>--<uuid>'"))
     return problems
 
 
 def read_bundle(data: bytes, file: str) -> list[dict[str, Any]]:
     """The bundle's objects, checked; raises :class:`DataError` on anything malformed."""
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise DataError(
-            [
-                Problem(
-                    file, getattr(exc, "lineno", None), f"not JSON: {exc}", "a STIX 2.1 bundle is a JSON file"
-                )
-            ]
-        ) from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError([decode_problem(file, data, exc, "a STIX 2.1 bundle is a UTF-8 JSON file")]) from None
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise DataError([json_problem(file, text, exc, "a STIX 2.1 bundle is a JSON file")]) from None
     if isinstance(doc, dict) and doc.get("type") == "bundle":
         objects = doc.get("objects", [])
     elif isinstance(doc, dict) and isinstance(doc.get("type"), str) and "id" in doc:

@@ -29,7 +29,7 @@ class LineList(list[Any]):
     line: int = 0
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 
@@ -40,6 +40,9 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     out.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain name, not a list or a mapping", key_node.start_mark)
         if key in out:
             raise yaml.constructor.ConstructorError(
                 None, None, f"the key {key!r} appears twice in one record", key_node.start_mark)
@@ -71,16 +74,26 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _str)
 def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML file; a syntax error becomes a problem with its line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         return None, [Problem(shown, None, f"cannot read the file: {exc}", "check it is a UTF-8 text file")]
     try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown, line, f"not UTF-8 text (byte {exc.start}: {exc.reason})",
+                              "save the file as UTF-8")]
+    try:
         return yaml.load(text, Loader=_Loader), []
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character)
+        line = text[: exc.position].count("\n") + 1
+        return None, [Problem(shown, line, f"YAML does not allow the character {chr(exc.character)!r} "
+                              f"(U+{exc.character:04X})", "delete it, or write it as an escape in a quoted string")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        at = mark.line + 1 if mark else None
         what = exc.problem or str(exc)
-        return None, [Problem(shown, line, f"YAML syntax error: {what}",
+        return None, [Problem(shown, at, f"YAML syntax error: {what}",
                               "check indentation, a missing ':' or an unquoted ': ' inside a value")]
     except yaml.YAMLError as exc:
         return None, [Problem(shown, None, f"YAML error: {exc}")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import reprlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,6 +125,25 @@ class Record:
         return list(value) if isinstance(value, list) else [value]
 
 
+_SCALAR = (str, int, float)
+
+
+def short(raw: Any, depth: int = 2) -> str:
+    """A bounded repr for messages: YAML aliases can nest a value exponentially (a 'billion laughs'),
+    so lists and mappings show their first items, two levels deep."""
+    if isinstance(raw, Mapping):
+        items = [f"{short(k, 0)}: {short(v, depth - 1)}" for k, v in list(raw.items())[:4]] if depth > 0 else []
+        return "{" + ", ".join(items) + (", ..." if len(raw) > len(items) else "") + "}"
+    if isinstance(raw, list | tuple):
+        shown = [short(x, depth - 1) for x in raw[:4]] if depth > 0 else []
+        return "[" + ", ".join(shown) + (", ..." if len(raw) > len(shown) else "") + "]"
+    return reprlib.repr(str(raw) if isinstance(raw, str) else raw)
+
+
+def _scalar(raw: Any) -> bool:
+    return isinstance(raw, _SCALAR) and not isinstance(raw, bool)
+
+
 def did_you_mean(word: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, sorted(known), n=3, cutoff=0.6)
     return f"did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -159,13 +179,16 @@ class _Parser:
             return text
         if base == "conf":
             if raw not in CONFIDENCE:
-                self.problem(line, f"confidence {raw!r} is not one of {', '.join(CONFIDENCE)}")
+                self.problem(line, f"confidence {short(raw)} is not one of {', '.join(CONFIDENCE)}")
                 return None
             return raw
         if base == "date":
             return self.date(raw, line, name)
         if base == "strs":
             items = raw if isinstance(raw, list) else [raw]
+            if not all(_scalar(x) or x is None for x in items):
+                self.problem(line, f"'{name}' must be a list of text, got {short(raw)}", "write [a, b]")
+                return None
             return [str(x) for x in items if x is not None]
         if base in ("ref", "concept"):
             return self.ref(raw, line, name, allow_mapping=base == "ref")
@@ -185,7 +208,7 @@ class _Parser:
             raw = raw.date()
         if isinstance(raw, dt.date):
             return PartialDate(raw.isoformat())
-        text = str(raw).strip() if raw is not None else ""
+        text = str(raw).strip() if _scalar(raw) else ""
         m = re.match(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$", text)
         if m:
             try:
@@ -194,7 +217,7 @@ class _Parser:
                 return PartialDate(text)
             except ValueError:
                 pass
-        self.problem(line, f"'{name}' is not a valid date: {raw!r}",
+        self.problem(line, f"'{name}' is not a valid date: {short(raw)}",
                      "write an ISO date such as 2019-05-17 (or 2019-05, or 2019 when that is all the source gives)")
         return None
 
@@ -211,12 +234,19 @@ class _Parser:
             srcs = srcs if isinstance(srcs, list) else [srcs]
             conf = raw.get("confidence")
             if conf is not None and conf not in CONFIDENCE:
-                self.problem(line, f"confidence {conf!r} is not one of {', '.join(CONFIDENCE)}")
+                self.problem(line, f"confidence {short(conf)} is not one of {', '.join(CONFIDENCE)}")
                 conf = None
-            return Ref(str(raw["id"]), line, tuple(str(s) for s in srcs), conf, raw.get("note"))
+            note = raw.get("note")
+            bad = [k for k, v in (("id", raw["id"]), ("note", note)) if v is not None and not _scalar(v)]
+            bad += ["sources"] * any(not _scalar(x) for x in srcs)
+            if bad:
+                self.problem(line, f"an item of '{name}' has {bad[0]!r} that is not text: {short(raw)}",
+                             "write {id: some-id, sources: [a, b], note: text}")
+                return None
+            return Ref(str(raw["id"]), line, tuple(str(s) for s in srcs), conf, None if note is None else str(note))
         if isinstance(raw, str) and raw.strip():
             return Ref(raw.strip(), line)
-        self.problem(line, f"'{name}' must name an id, got {raw!r}")
+        self.problem(line, f"'{name}' must name an id, got {short(raw)}")
         return None
 
 
