@@ -1,14 +1,17 @@
 """A real-world import at scale: a generated STIX 2.1 bundle through ``cyberkg import``.
 
-    .venv/bin/python bench/stix_bench.py [--objects 10000] [--seed 7] [--out build/bench]
+    .venv/bin/python bench/stix_bench.py [--objects 10000] [--seed 7] [--before REV] [--phases]
+                                         [--out build/bench]
 
 :func:`bundle` writes a deterministic STIX 2.1 bundle (identities, threat actors, intrusion sets,
 campaigns, malware, reports holding them, and ``attributed-to`` / ``targets`` / ``uses``
-relationships). The benchmark builds the store of the last commit's record once, then runs
-``cyberkg import BUNDLE`` as a subprocess and reports its wall time and peak memory (the
-subprocess's maximum RSS, ``resource.getrusage(RUSAGE_CHILDREN)`` in a process that starts
+relationships). The benchmark builds the store of the last commit's record, then runs
+``cyberkg import BUNDLE`` as a subprocess and reports its wall time, CPU time and peak memory
+(the subprocess's maximum RSS, ``resource.getrusage(RUSAGE_CHILDREN)`` in a process that starts
 nothing else), and the same for ``cyberkg import --replace`` of a second bundle (a new version
-of the layer). Targets (issue #11): at least 10,000 objects in <= 30 s, peak memory <= 2 GB.
+of the layer). ``--before REV`` runs the package as it was at commit REV too, turn about with
+today's, each on its own build directory; ``--phases`` times each step of the import in one
+process. Targets (issue #11): at least 10,000 objects in <= 30 s, peak memory <= 2 GB.
 """
 
 from __future__ import annotations
@@ -174,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--objects", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench")
+    ap.add_argument("--before", metavar="REV", help="also run the package of this commit, side by side")
     ap.add_argument("--phases", action="store_true", help="also time each step of the import in one process")
     args = ap.parse_args(argv)
     work = args.out / "stix"
@@ -192,21 +196,32 @@ def main(argv: list[str] | None = None) -> int:
     (work / "v2").mkdir()
     (work / "v2" / "synthetic-stix.json").write_text(json.dumps(second, indent=1))
     gen_s = time.perf_counter() - t0
-    build = measured([exe, "build", "--no-validate"], env)
-    runs = {"import": measured([exe, "import", str(first)], env),
-            "import --replace (another bundle)": measured(
-                [exe, "import", "--replace", str(work / "v2" / "synthetic-stix.json")], env)}
+    codes: dict[str, tuple[list[str], dict[str, str]]] = {"now": ([exe], env)}
+    if args.before:  # the same commands with the package as it was at that commit, side by side
+        src = subprocess.run(["git", "-C", str(ROOT), "archive", args.before, "src"], capture_output=True,
+                             check=True).stdout
+        (work / "before").mkdir()
+        subprocess.run(["tar", "-x", "-C", str(work / "before")], input=src, check=True)
+        old_env = {**env, "PYTHONPATH": str(work / "before" / "src"), "CYBERKG_BUILD_DIR": str(work / "build-before")}
+        codes = {f"before ({args.before})": ([sys.executable, "-c", "from cyberkg.cli import main; main()"], old_env),
+                 **codes}
+    build = {name: measured([*cmd, "build", "--no-validate"], e) for name, (cmd, e) in codes.items()}
+    runs: dict[str, dict[str, Any]] = {}
+    for what, extra in (("import", [str(first)]),
+                        ("import --replace (another bundle)", ["--replace", str(work / "v2" / first.name)])):
+        for name, (cmd, e) in codes.items():
+            runs[f"{name}: cyberkg {what}"] = measured([*cmd, "import", *extra], e)
     types: dict[str, int] = {}
     for o in doc["objects"]:
         types[o["type"]] = types.get(o["type"], 0) + 1
     print(f"bundle: {len(doc['objects']):,} objects ({', '.join(f'{n:,} {t}' for t, n in sorted(types.items()))}), "
-          f"{first.stat().st_size / 1e6:.1f} MB, generated in {gen_s:.1f} s; store built in {build['wall_s']:.1f} s")
+          f"{first.stat().st_size / 1e6:.1f} MB, generated in {gen_s:.1f} s")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("| run | wall time | CPU time | peak RSS | exit | output |\n|---|---|---|---|---|---|")
     for name, r in runs.items():
         lines = (r["stdout"] or r["stderr"]).strip().splitlines()
         shown = (lines[-1] if r["rc"] == 0 and lines else " / ".join(lines[-3:]))[:160].replace("|", "/")
-        print(f"| `cyberkg {name}` | {r['wall_s']:.1f} s | {r['cpu_s']:.1f} s | {r['peak_rss_mib']:,.0f} MiB "
+        print(f"| {name} | {r['wall_s']:.1f} s | {r['cpu_s']:.1f} s | {r['peak_rss_mib']:,.0f} MiB "
               f"| {r['rc']} | {shown} |")
     result = {"objects": types, "build": build, "runs": runs}
     if args.phases:

@@ -106,3 +106,24 @@ def test_counting_dialogues_closes_the_dialogue_gaps(small, loaded) -> None:  # 
 def test_benchmark_formulations_give_the_same_answer(small, loaded, name: str) -> None:  # type: ignore[no-untyped-def]
     rows = loaded.query(bound_text(name))
     assert {str(r[0]) for r in rows} == small.expected_gaps()
+
+
+def test_the_stix_bundle_is_deterministic_valid_and_self_contained() -> None:
+    import json
+
+    from bench.stix_bench import bundle
+
+    from cyberkg.importers.stix import read_bundle
+
+    doc = bundle(600, seed=7)
+    assert json.dumps(doc) == json.dumps(bundle(600, seed=7))
+    assert json.dumps(doc) != json.dumps(bundle(600, seed=8))
+    objects = read_bundle(json.dumps(doc).encode(), "bundle.json")  # the importer's own checks pass
+    assert len(objects) == 600
+    types = {o["type"] for o in objects}
+    assert types == {"identity", "threat-actor", "intrusion-set", "campaign", "malware", "report", "relationship"}
+    ids = {o["id"] for o in objects}
+    rels = [o for o in objects if o["type"] == "relationship"]
+    assert {r["relationship_type"] for r in rels} == {"attributed-to", "targets", "uses"}
+    assert all(r["source_ref"] in ids and r["target_ref"] in ids for r in rels)
+    assert all(ref in ids for o in objects if o["type"] == "report" for ref in o["object_refs"])
