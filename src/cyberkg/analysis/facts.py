@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,21 +125,32 @@ class Facts:
 
 
 def _rows(ds: Any, name: str) -> list[dict[str, Any]]:
-    """The rows of ``report/<name>`` as plain values. On the embedded Oxigraph store the values are
-    read straight from Oxigraph's terms (the same text as through rdflib, 3x faster: no rdflib
-    term objects for thousands of rows); anywhere else through the catalogue."""
+    """The rows of ``report/<name>`` as plain values, sorted by their text (so the facts are the
+    same whatever the engine's order). On the embedded Oxigraph store the values are read straight
+    from Oxigraph's terms (no rdflib term objects for thousands of rows) and the query's ORDER BY is
+    left to the sort here: Oxigraph sorting IRIs took 0.17 of the 0.2 s of report/instrument-links
+    on the shipped record. Anywhere else the catalogue runs the query as it is."""
     from cyberkg.store.backend import oxigraph_store
 
     q = queries.find(f"report/{name}")
     inner = oxigraph_store(ds)
     if inner is not None and getattr(ds, "default_union", False):
+        text = _ORDER_BY.sub("", queries.bind_values(q.text, queries.bindings(q, {})))
         try:
-            res = inner.query(queries.bind_values(q.text, queries.bindings(q, {})), use_default_graph_as_union=True)
+            res = inner.query(text, use_default_graph_as_union=True)
         except Exception as exc:  # parser/evaluation errors from the engine
             raise QueryError(f"{q.name}: the query failed: {exc}") from exc
         names = [v.value for v in res.variables]
-        return [{n: None if t is None else t.value for n, t in zip(names, sol, strict=True)} for sol in res]
-    return [{k: plain(v) for k, v in r.items()} for r in queries.run(q, ds).rows]
+        rows = [{n: None if t is None else t.value for n, t in zip(names, sol, strict=True)} for sol in res]
+    else:
+        result = queries.run(q, ds)
+        names = result.vars
+        rows = [{k: plain(v) for k, v in r.items()} for r in result.rows]
+    rows.sort(key=lambda r: tuple("" if r.get(n) is None else str(r[n]) for n in names))
+    return rows
+
+
+_ORDER_BY = re.compile(r"(?is)\bORDER\s+BY\b[^{}]*$")  # the final ORDER BY clause, after the last group
 
 
 def load_facts(ds: Any) -> Facts:
