@@ -94,3 +94,10 @@ def test_the_one_pass_cut_count_equals_removing_each_point(seed) -> None:  # typ
     adj = {n: sorted(g.neighbors(n)) for n in sorted(g)}
     got = pairs_cut(adj, side_of, "EU", "US")
     assert got == _brute_force_pairs_cut(g, side_of)
+
+
+def test_big_graphs_sample_fewer_sources_and_say_so() -> None:
+    from cyberkg.analysis.metrics import PIVOTS, pivots
+
+    assert pivots(643) == PIVOTS  # the shipped record: every actor is a source
+    assert pivots(20_000) == PIVOTS and pivots(40_000) == 50 and pivots(10_000_000) == 10
