@@ -211,7 +211,7 @@ def test_page_server_serves_only_its_files(served: Served) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_server_and_child_cleanly(tmp_path: Path, sig: int) -> None:
-    s = Served(make_home(tmp_path), tmp_path / "build")
+    s = Served(make_home(tmp_path), tmp_path / "build", ["--no-page"] if sig == signal.SIGTERM else None)
     children = s.children()
     assert children, "the Oxigraph server runs as a child process"
     snapshots = [Path(p) for p in _open_locations(children[0])]

@@ -30,8 +30,8 @@ def serve(port: int, host: str, page_port: int | None, no_page: bool) -> None:
             raise click.BadParameter("--port 65535 leaves no port for the page; give --page-port", param_hint="--port")
         page_port = port + 1
     queries = [] if no_page else catalogue()  # a malformed query header stops us before anything starts
-    with srv.stop_signals() as stop:
-        ds = open_built()
+    ds = open_built()  # (re)built first if stale; a Ctrl-C here aborts the build, which leaves the old store
+    with srv.stop_signals() as stop:  # from here on, Ctrl-C and SIGTERM stop the servers in order
         ep = srv.start(oxigraph_store(ds), host, port)
         del ds
         release()

@@ -180,8 +180,11 @@ def page_server(host: str, port: int, files: Files, headers: dict[str, str]) -> 
         def do_HEAD(self) -> None:
             self._answer(False)
 
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
     try:
-        server = ThreadingHTTPServer((host, port), Handler)
+        server = Server((host, port), Handler)
     except OSError as exc:
         raise ServeError(f"cannot listen on {host}:{port} for the query page ({exc.strerror or exc}): choose "
                          "another port with --page-port") from None
