@@ -195,3 +195,14 @@ def test_report_of_the_shipped_record(real_ds) -> None:  # type: ignore[no-untyp
             assert act["instruments"]["EU"] and act["instruments"]["US"] and act["sources"]
     assert data["diff"]["from"] == "2020-11-26"
     assert external_references(report_html.render(data)) == []
+
+
+def test_a_report_before_the_brief_date_and_with_dialogues_counted(ds) -> None:  # type: ignore[no-untyped-def]
+    early = build_report(ds, "2019-01-01")
+    assert early["diff"] is None
+    assert "before the brief" in report_html.render(early) and "before the brief" in report_md.render(early)
+    assert goal(early, "talks")["status"] == "gap"
+    counted = build_report(ds, "2019-01-01", count_dialogues=True)
+    assert goal(counted, "talks")["status"] == "covered"
+    assert [i["type"] for i in goal(counted, "talks")["joint"]] == ["dialogue-forum"]
+    assert any("count as joint instruments." in r["text"] for r in counted["rules"])
