@@ -32,6 +32,7 @@ from endpoint_fixtures import free_port
 
 pytestmark = pytest.mark.server
 CHROMIUM = Path("/usr/bin/chromium")
+ROWS = "cyberkg.yasgui.getTab().getYasr().rootEl.querySelectorAll('table.dataTable tbody tr')"  # the open tab's
 EVIL_SUMMARY = "<img src=x onerror=\"window.__pwned=1\"> evil summary"
 
 
@@ -289,15 +290,21 @@ def test_query_page_runs_a_catalogue_query_offline(served: Served, browser: Any)
     assert page.evaluate("() => Array.from(document.querySelectorAll('#catalogue option')).map(o => o.value)"
                          ".filter(v => v)") == names
     assert page.evaluate("() => cyberkg.yasgui.getTab().name()") == "gaps/shared-goals-without-joint-instrument"
+    # the headline query, as its file stands (defaults written in it), gives the rows cyberkg gives
+    gaps = cli_rows(served, "gaps/shared-goals-without-joint-instrument")
+    assert gaps, "the tiny record has gaps on the default date"
+    page.evaluate("() => { cyberkg.yasgui.getTab().getYasqe().query(); }")
+    wait_until(page, f"{ROWS}.length === {len(gaps)}", 30)
+    shown = page.evaluate(f"() => Array.from({ROWS}).map(tr => tr.innerText).join('\\n')")
+    assert all(g["label"] in shown for g in gaps)
     page.select_option("#catalogue", "coverage/counts-by-kind")
     assert page.evaluate("() => cyberkg.yasgui.getTab().name()") == "coverage/counts-by-kind"
     assert page.evaluate("() => cyberkg.yasgui.getTab().getYasqe().getValue()") == \
         find("coverage/counts-by-kind", Path(served.environ["CYBERKG_HOME"]) / "queries").text
     page.evaluate("() => { cyberkg.yasgui.getTab().getYasqe().query(); }")
     want = cli_rows(served, "coverage/counts-by-kind")
-    wait_until(page, f"document.querySelectorAll('.yasr table.dataTable tbody tr').length === {len(want)}", 30)
-    cells = page.evaluate("() => Array.from(document.querySelectorAll('.yasr table.dataTable tbody tr'))"
-                          ".map(tr => tr.innerText)")
+    wait_until(page, f"{ROWS}.length === {len(want)}", 30)
+    cells = page.evaluate(f"() => Array.from({ROWS}).map(tr => tr.innerText)")
     for row, text in zip(want, cells, strict=True):
         assert row["kind"] in text and str(row["count"]) in text
     # the query whose header holds HTML: shown as text, never run
