@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -322,3 +323,16 @@ def _catalogue(served: Served) -> list[Any]:
     from cyberkg.analysis.catalogue import catalogue
 
     return catalogue(Path(served.environ["CYBERKG_HOME"]) / "queries")
+
+
+def test_the_page_needs_only_files_it_serves_and_ships_yasgui_with_its_license() -> None:
+    from cyberkg.analysis.catalogue import catalogue
+    from cyberkg.views.query_page import YASGUI, page_files
+
+    files = page_files("http://127.0.0.1:7878/query", catalogue(Path(__file__).resolve().parent.parent / "queries"))
+    html = files["/"][0].decode()
+    refs = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert refs and all(r in files or r == "data:," for r in refs), refs  # everything from this server
+    assert b"The MIT License" in files["/yasgui/LICENSE"][0]
+    assert len(files["/yasgui/yasgui.min.js"][0]) > 500_000  # the real bundle, not a stub
+    assert (YASGUI / "VERSION").read_text().startswith("@zazuko/yasgui@")
