@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -219,6 +219,9 @@ def start(store: Any, host: str = "127.0.0.1", port: int = 7878) -> Endpoint:
     return ep
 
 
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an http_proxy
+
+
 def _wait_until_answering(ep: Endpoint) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     probe = f"{ep.query_url}?query=ASK%7B%7D"
@@ -226,7 +229,7 @@ def _wait_until_answering(ep: Endpoint) -> None:
         if ep.proc.poll() is not None:
             raise ServeError(f"the Oxigraph server stopped at start (exit {ep.proc.returncode}): {ep.log_tail()}")
         try:
-            with urllib.request.urlopen(probe, timeout=2) as r:
+            with _DIRECT.open(probe, timeout=2) as r:
                 r.read()
             return
         except OSError:
@@ -252,14 +255,12 @@ def stop_signals() -> Iterator[threading.Event]:
             signal.signal(s, h)
 
 
-def run(ep: Endpoint, stop: threading.Event, on_tick: Callable[[], None] | None = None) -> None:
+def run(ep: Endpoint, stop: threading.Event) -> None:
     """Block until ``stop`` is set, then stop ``ep``; a server that dies on its own is an error."""
     try:
         while not stop.wait(0.2):
             if ep.proc.poll() is not None:
                 raise ServeError(f"the Oxigraph server stopped unexpectedly (exit {ep.proc.returncode}): "
                                  f"{ep.log_tail()}")
-            if on_tick is not None:
-                on_tick()
     finally:
         ep.stop()
