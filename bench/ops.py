@@ -37,8 +37,10 @@ class Backend:
         self.ds: Any = None
         self.ox: Any = None
 
-    def load(self, graphs: dict[str, Graph], nt: dict[str, bytes]) -> dict[str, float]:
-        """Load the curated graph (+ ontology, vocab) and derive; seconds for each step."""
+    def load(self, graphs: dict[str, Graph], nt: dict[str, bytes], curated_nt: Any = None) -> dict[str, float]:
+        """Load the curated graph (+ ontology, vocab) and derive; seconds for each step. On the
+        Oxigraph backend the curated triples are ``curated_nt`` (``map_catalog_nt``'s N-Triples)
+        when given, as ``store.build`` loads them; rdflib memory always gets the ``Graph``."""
         from cyberkg import derive as derive_mod
         from cyberkg import store
 
@@ -67,7 +69,8 @@ class Backend:
         derive_mod.derive = timed  # populate() imports it at call time
         try:
             t0 = time.perf_counter()
-            store.populate(self.ds, graphs["curated"], graphs["ontology"], graphs["vocab"])
+            curated = curated_nt if curated_nt is not None and self.name == "oxigraph" else graphs["curated"]
+            store.populate(self.ds, curated, graphs["ontology"], graphs["vocab"])
             timing["load"] = time.perf_counter() - t0 - timing["derive"]
         finally:
             derive_mod.derive = real
