@@ -10,9 +10,9 @@ to what it is part of (so ENISA reaches the European Union). Literals are never 
 * **articulation points between the sides**: nodes whose removal disconnects some A actor from
   some B actor it reached before;
 * **most central actors per side**: betweenness over the shortest paths from the two sides' actors
-  to every node (both computed in one Brandes pass; above 100 actors a side — fewer in a graph
-  with over 20,000 links, so the pass stays under 4 million link visits — from that many sampled
-  with a fixed seed, so the answer is the same on every run);
+  to every node (both computed in one Brandes pass; above 100 actors a side — fewer in a big
+  graph, so the pass stays under 4 million steps — from that many sampled with a fixed seed, so
+  the answer is the same on every run);
 * **communities**: Louvain with a fixed seed, with each community's side mix.
 """
 
@@ -32,8 +32,8 @@ RULE = ("Actor–instrument graph: instruments in force on the date and the acto
         "parties and to what each actor is part of. Bridges: the share of connected (one side's actor, other "
         "side's actor) pairs whose shortest paths run through the node. Articulation points: nodes whose removal "
         "cuts some such pair apart. Communities: Louvain, fixed seed. Central actors: betweenness over the shortest "
-        "paths from the sides' actors to every node. Exact up to 100 actors a side (fewer in a graph over "
-        "20,000 links: at most 4 million link visits), else from that many sampled (seed 0).")
+        "paths from the sides' actors to every node. Exact up to 100 actors a side (fewer in a big graph: "
+        "at most 4 million steps), else from that many sampled (seed 0).")
 PIVOTS, BUDGET, TOP = 100, 4_000_000, 10
 
 
@@ -84,10 +84,11 @@ def _sample(nodes: list[str], cap: int) -> list[str]:
     return nodes if len(nodes) <= cap else sorted(random.Random(0).sample(sorted(nodes), cap))
 
 
-def pivots(edges: int) -> int:
+def pivots(nodes: int, edges: int) -> int:
     """Sources a side may use: PIVOTS, fewer when the graph is big (each source costs one pass over
-    every link; the work stays under BUDGET link visits), never fewer than 10."""
-    return max(10, min(PIVOTS, BUDGET // max(1, 2 * edges)))
+    every node and both ends of every link; the two sides' passes stay under BUDGET steps), never
+    fewer than 10."""
+    return max(10, min(PIVOTS, BUDGET // max(1, 2 * (nodes + 2 * edges))))
 
 
 def _brandes(adj: dict[str, list[str]], sources: list[str], from_a: set[str],
@@ -214,7 +215,7 @@ def metrics(ds: Any = None, as_of: str | dt.date = "today", sides: tuple[str, st
     side_b = [n for n in order if h.nodes[n]["kind"] == "actor" and h.nodes[n]["side"] == b]
     adj = {n: sorted(h.neighbors(n)) for n in order}
     pairs = _cut_pairs(h, a, b)
-    cap = pivots(h.number_of_edges())
+    cap = pivots(h.number_of_nodes(), h.number_of_edges())
     src_a, src_b = _sample(side_a, cap), _sample(side_b, cap)
     sampled = len(src_a) < len(side_a) or len(src_b) < len(side_b)
     through, bridge_raw = _brandes(adj, src_a + src_b, set(src_a), set(side_b))
