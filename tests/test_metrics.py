@@ -100,4 +100,4 @@ def test_big_graphs_sample_fewer_sources_and_say_so() -> None:
     from cyberkg.analysis.metrics import PIVOTS, pivots
 
     assert pivots(331, 643) == PIVOTS  # the shipped record: every actor is a source
-    assert pivots(10_000, 30_000) == 28 and pivots(1_000_000, 3_000_000) == 10
+    assert pivots(1_000, 2_000) == 100 and pivots(2_000, 4_000) == 50 and pivots(10_000, 30_000) == 10

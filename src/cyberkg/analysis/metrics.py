@@ -11,7 +11,7 @@ to what it is part of (so ENISA reaches the European Union). Literals are never 
   some B actor it reached before;
 * **most central actors per side**: betweenness over the shortest paths from the two sides' actors
   to every node (both computed in one Brandes pass; above 100 actors a side — fewer in a big
-  graph, so the pass stays under 4 million steps — from that many sampled with a fixed seed, so
+  graph, so the pass stays under a million steps — from that many sampled with a fixed seed, so
   the answer is the same on every run);
 * **communities**: Louvain with a fixed seed, with each community's side mix.
 """
@@ -33,8 +33,8 @@ RULE = ("Actor–instrument graph: instruments in force on the date and the acto
         "side's actor) pairs whose shortest paths run through the node. Articulation points: nodes whose removal "
         "cuts some such pair apart. Communities: Louvain, fixed seed. Central actors: betweenness over the shortest "
         "paths from the sides' actors to every node. Exact up to 100 actors a side (fewer in a big graph: "
-        "at most 4 million steps), else from that many sampled (seed 0).")
-PIVOTS, BUDGET, TOP = 100, 4_000_000, 10
+        "at most a million steps), else from that many sampled (seed 0).")
+PIVOTS, BUDGET, TOP = 100, 1_000_000, 10
 
 
 def actor_instrument_graph(facts: Facts, on: dt.date, sides: tuple[str, str]) -> nx.Graph:
