@@ -20,7 +20,14 @@ from rdflib.term import Node
 from cyberkg.core.labels import choose
 from cyberkg.core.namespaces import CYBER, DCTERMS, ID, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, VOCAB, WD
 from cyberkg.importers.base import is_import_node
-from cyberkg.importers.sheet_schema import CONNECTION_COLUMNS, CONNECTIONS, ELEMENT_COLUMNS, ELEMENTS, RELATIONS
+from cyberkg.importers.sheet_schema import (
+    CONNECTION_COLUMNS,
+    CONNECTIONS,
+    ELEMENT_COLUMNS,
+    ELEMENTS,
+    FORMULA_START,
+    RELATIONS,
+)
 
 FORMATS = ("csv-sheets", "graphml", "gexf")
 CLASS_KIND = {
@@ -166,11 +173,23 @@ def connection_rows(g: Graph) -> list[dict[str, str]]:
     )
 
 
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet program would run as a formula (=, +, -, @, tab, CR first) gets a single
+    quote in front (OWASP CSV injection); the spreadsheet importer takes it off again."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def _lf(cell: str) -> str:
+    """Line breaks as LF: with the LF line terminator the csv module would leave a lone CR unquoted,
+    and the row would break in two when read back."""
+    return cell.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     w.writeheader()
-    w.writerows(rows)
+    w.writerows({k: neutralise(_lf(v)) if isinstance(v, str) else v for k, v in r.items()} for r in rows)
     return buf.getvalue().encode("utf-8")
 
 

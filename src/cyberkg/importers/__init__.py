@@ -17,6 +17,7 @@ from rdflib import Graph, URIRef
 from cyberkg.core.errors import DataError, Problem
 from cyberkg.core.namespaces import G_DERIVED, G_ONTOLOGY, LAYER, iri
 from cyberkg.importers.base import FileInfo, Known, sha256
+from cyberkg.importers.limits import check_file_size
 from cyberkg.record.schema import did_you_mean
 from cyberkg.store.layers import LayerError, LayerInfo, canonical_nt, check_name, layers_dir, read_index, slug
 
@@ -100,6 +101,7 @@ def plan(files: list[Path], fmt: str | None = None, layer: str | None = None) ->
     for path in files:
         if not path.is_file():
             raise DataError([Problem(str(path), None, "no such file", "check the path")])
+        check_file_size(path)
         data = path.read_bytes()
         f = fmt or detect_format(path, data)
         if f not in FORMATS:
@@ -175,6 +177,8 @@ def to_graph(
     """The layer graph of one import, checked against the shapes with ``base``; nothing is written."""
     from cyberkg.importers import rdf, sheets, stix
 
+    for p in unit.files:
+        check_file_size(p)
     blobs = [(p, p.read_bytes()) for p in unit.files]
     digest = sha256(b"\0".join(d for _, d in blobs))
     info = FileInfo(unit.layer, unit.files[0].name, unit.fmt, digest, url=url, date=date)

@@ -18,6 +18,7 @@ from cyberkg.importers.sheet_schema import (
     CONNECTIONS,
     ELEMENT_COLUMNS,
     ELEMENTS,
+    FORMULA_START,
     normalise_header,
 )
 from cyberkg.record.schema import did_you_mean
@@ -94,6 +95,12 @@ def _table(name: str, file: str, raw: list[list[object]], problems: list[Problem
 def read_xlsx(data: bytes, file: str, problems: list[Problem]) -> tuple[Sheet, Sheet | None]:
     from openpyxl import load_workbook
 
+    from cyberkg.importers.limits import zip_problem
+
+    bomb = zip_problem(data, file)
+    if bomb is not None:
+        problems.append(bomb)
+        return Sheet(ELEMENTS, file), None
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         names = {ws.lower().strip(): ws for ws in wb.sheetnames}
@@ -144,6 +151,11 @@ def csv_pair(path: Path) -> tuple[Path, Path | None, str]:
     return els, (con if con.is_file() else None), (prefix or path.resolve().parent.name)
 
 
+def _unquote(cell: str) -> str:
+    """A cell the csv-sheets export protected from formula injection ('=...) gets its text back."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_START and cell[1:2] else cell
+
+
 def read_csv(data: bytes, file: str, name: str, allowed: tuple[str, ...], problems: list[Problem]) -> Sheet:
     try:
         text = data.decode("utf-8-sig")
@@ -159,7 +171,7 @@ def read_csv(data: bytes, file: str, name: str, allowed: tuple[str, ...], proble
     except csv.Error:
         dialect = csv.excel
     try:
-        raw: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+        raw: list[list[object]] = [[_unquote(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""), dialect)]
     except csv.Error as exc:
         problems.append(CellProblem(file, None, f"not a readable CSV file: {exc}", "", name, ""))
         return Sheet(name, file)

@@ -83,6 +83,9 @@ HEADER_ALIASES = {
     "source_id": "sources",
 }
 SEP = ";"
+# A cell starting with one of these is a formula to a spreadsheet program (CSV injection, OWASP):
+# the csv-sheets export prefixes such a cell with a single quote, and the CSV reader takes it off.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
