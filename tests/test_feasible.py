@@ -99,7 +99,8 @@ def ds(tmp_path_factory):  # type: ignore[no-untyped-def]
 def test_gaps_mark_the_gap_that_rests_on_a_medium_fact(ds) -> None:  # type: ignore[no-untyped-def]
     report = find_gaps(ds, "2020-11-26")
     by = {g.label: g for g in report.gaps}
-    assert [f["fact"] for f in by["Cyber defence"].uncertain] == ["United States pursues Cyber defence since 2018-01-01"]
+    facts = [f["fact"] for f in by["Cyber defence"].uncertain]
+    assert facts == ["United States pursues Cyber defence since 2018-01-01"]
     assert by["Impose costs"].uncertain == []
     data = {d["label"]: d for d in report.to_json()}
     assert data["Cyber defence"]["depends_on_uncertain_fact"] is True
