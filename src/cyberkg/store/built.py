@@ -32,6 +32,7 @@ from cyberkg.core import paths
 from cyberkg.core.atomic import write_atomic
 from cyberkg.core.errors import StoreError
 from cyberkg.core.namespaces import G_CURATED, G_ONTOLOGY, G_VOCAB
+from cyberkg.record.mapping import NTriples
 from cyberkg.store.backend import add_graph, new_dataset, ontology_graph, oxigraph_store, read_turtle_dir
 from cyberkg.store.layers import layers_dir, saved_graphs
 
@@ -67,7 +68,7 @@ class BuildResult:
     triples: dict[str, int] = field(default_factory=dict)
 
 
-def populate(ds: Dataset, curated: Graph, ontology: Graph | None = None, vocab: Graph | None = None,
+def populate(ds: Dataset, curated: Graph | NTriples, ontology: Graph | None = None, vocab: Graph | None = None,
              extra: dict[URIRef, Graph] | None = None) -> dict[str, int]:
     """Load curated facts, ontology, vocabularies and ``extra`` named graphs (import layers) into
     ``ds`` and derive; return triple counts."""
@@ -88,14 +89,15 @@ def populate(ds: Dataset, curated: Graph, ontology: Graph | None = None, vocab: 
 
 
 def build(
-    out: Path | None = None, backend: str = "oxigraph", curated: Graph | None = None
+    out: Path | None = None, backend: str = "oxigraph", curated: Graph | NTriples | None = None
 ) -> tuple[Dataset, BuildResult]:
     """Load the record, derive, and (for ``oxigraph``) persist a new version and make it current."""
     from cyberkg.record.loaders import load_catalog
-    from cyberkg.record.mapping import map_catalog
+    from cyberkg.record.mapping import map_catalog, map_catalog_nt
 
-    if curated is None:
-        curated = map_catalog(load_catalog())
+    if curated is None:  # on Oxigraph, records go straight to N-Triples and its bulk loader
+        catalog = load_catalog()
+        curated = map_catalog(catalog) if backend == "memory" else map_catalog_nt(catalog)
     onto = ontology_graph()
     vocab = read_turtle_dir(paths.graph_dir() / "vocab")
     out = out or paths.build_dir() / "store"
