@@ -97,14 +97,19 @@ BILLION_LAUGHS = _rdfxml(
 
 
 def _peak_rss_mb(code: str, env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Run ``code`` in a fresh interpreter; its peak resident memory in MB (ru_maxrss of the child)."""
-    import resource
+    """Run ``code`` in a fresh interpreter; its own peak resident memory in MB (the rusage of that
+    one child, from os.wait4), and its output."""
+    import tempfile
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                       env={**os.environ, **(env or {})})
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(after, before) / 1024, r
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=err, text=True,
+                                env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        result = subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
+    return usage.ru_maxrss / 1024, result
 
 
 def test_billion_laughs_is_refused_fast_and_small(tmp_path: Path) -> None:
@@ -124,6 +129,7 @@ def test_billion_laughs_is_refused_fast_and_small(tmp_path: Path) -> None:
         "    print('refused', round(time.perf_counter() - t, 3), str(e).splitlines()[1])\n"
     )
     peak, r = _peak_rss_mb(code)
+    print(f"\nbillion laughs: {r.stdout.strip()}, peak RSS {peak:.0f} MB")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("refused"), r.stdout + r.stderr
     assert float(r.stdout.split()[1]) < 5, r.stdout
@@ -168,6 +174,7 @@ def test_xlsx_zip_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
         "print(problems[0])\n"
     )
     peak, r = _peak_rss_mb(code)
+    print(f"\nzip bomb ({len(data):,} bytes, 1 GiB inflated): peak RSS {peak:.0f} MB")
     assert r.returncode == 0, r.stderr
     assert "bomb.xlsx" in r.stdout and "CYBERKG_MAX_IMPORT_MB" in r.stdout and "expands to" in r.stdout, r.stdout
     assert peak < 300, f"peak RSS {peak:.0f} MB"
@@ -262,6 +269,7 @@ def test_oversized_import_at_the_cli_stays_small(kg_env: Path, tmp_path: Path) -
     t = time.perf_counter()
     peak, r = _peak_rss_mb(code)
     took = time.perf_counter() - t
+    print(f"\n2 GB import: refused in {took:.2f} s, peak RSS {peak:.0f} MB")
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("error: ") and "CYBERKG_MAX_IMPORT_MB" in r.stderr and "Traceback" not in r.stderr
     assert peak < 250, f"peak RSS {peak:.0f} MB"

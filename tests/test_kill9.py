@@ -192,7 +192,7 @@ def kill_loop(workers: Workers, name: str, args: list[str], check, before=None) 
         outcome["killed" if code == -signal.SIGKILL else "finished"] += 1
         outcome[check(code)] += 1
     assert outcome["killed"] >= KILLS, outcome
-    outcome["full run (s)"] = round(full, 2)  # type: ignore[assignment]
+    outcome["run time (s)"] = round(full, 2)  # type: ignore[assignment]
     OUTCOMES[name] = outcome
     print(f"\nkill -9 {name}: {dict(outcome)}")
 
@@ -220,6 +220,7 @@ def _kill_build(workers: Workers, build: Path, expected: list[tuple[str, ...]]) 
     versions = [p for p in (build / "store.v").iterdir() if p.is_dir()]
     assert len(versions) == 1, f"old or partial versions left: {versions}"
     OUTCOMES["build"]["hidden leftovers after the kills"] = len(leftovers)
+    print(f"build: hidden leftovers after the kills: {leftovers}")
 
 
 def _file_kills(setup: tuple[Path, Path, dict[str, str]], name: str, args: list[str], out: Path) -> None:
@@ -249,6 +250,7 @@ def _file_kill_loop(workers: Workers, name: str, args: list[str], out: Path) -> 
     code, _, err = workers.run(args, None)  # the next run works with the hidden leftovers there
     assert code == 0 and out.read_bytes() == new, err
     OUTCOMES[name]["hidden temp files left"] = len(left)
+    print(f"{name}: hidden temp files left by the kills: {len(left)}")
 
 
 def test_kill_export(setup: tuple[Path, Path, dict[str, str]]) -> None:
@@ -304,7 +306,9 @@ def _kill_import(workers: Workers, base: Path, build: Path, expected: list[tuple
 
     args = ["import", "--replace", "--date", "2024-01-01", str(base / "in" / "kill-layer.ttl")]
     kill_loop(workers, "import", args, check, before)
-    OUTCOMES["import"]["hidden leftovers"] = len(hidden(build) + hidden(build / "layers"))
+    left = hidden(build) + hidden(build / "layers")
+    OUTCOMES["import"]["hidden leftovers"] = len(left)
+    print(f"import: hidden leftovers: {left}")
 
 
 def _remote_graphs(server: OxigraphServer) -> dict[str, frozenset[str]]:
