@@ -26,6 +26,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 
 import cyberkg.store.derive as derivations
+import cyberkg.store.layers as layers_mod
 import cyberkg.store.lock as lock
 from cyberkg import __version__
 from cyberkg.core import paths
@@ -48,17 +49,21 @@ def input_files(home: Path | None = None) -> list[Path]:
     return sorted(files)
 
 
-def input_fingerprint(home: Path | None = None, build_dir: Path | None = None) -> str:
-    """What the store is built from: the package version, graph/, ontology/ and the layer index."""
+def input_fingerprint(home: Path | None = None, build_dir: Path | None = None,
+                      index: bytes | None = None) -> str:
+    """What the store is built from: the package version, graph/, ontology/ and the layer index
+    (``index``: the bytes a writer is about to commit, else the saved index)."""
     home = home or paths.home()
     h = hashlib.sha256(__version__.encode())
     for f in input_files(home):
         h.update(str(f.relative_to(home)).encode())
         h.update(f.read_bytes())
-    index = layers_dir(build_dir or paths.build_dir()) / "index.json"
     h.update(b"\0layers\0")
-    with contextlib.suppress(OSError):
-        h.update(index.read_bytes())
+    if index is not None:
+        h.update(index)
+    else:
+        with contextlib.suppress(OSError):
+            h.update((layers_dir(build_dir or paths.build_dir()) / "index.json").read_bytes())
     return h.hexdigest()
 
 
@@ -105,6 +110,7 @@ def build(
         ds = new_dataset("memory")
         return ds, BuildResult(None, populate(ds, curated, onto, vocab, _saved_layers(out.parent)))
     with lock.exclusive(out.parent, "build"):
+        layers_mod.recover(out.parent)
         layers = _saved_layers(out.parent)
         version = _new_version(out)
         try:
@@ -122,8 +128,9 @@ def build(
     return _open_version(out), BuildResult(out, counts)
 
 
-def _stamp(version: Path, out: Path, counts: dict[str, int]) -> None:
-    data = json.dumps({"fingerprint": input_fingerprint(build_dir=out.parent), "triples": counts}, indent=1)
+def _stamp(version: Path, out: Path, counts: dict[str, int], index: bytes | None = None) -> None:
+    fingerprint = input_fingerprint(build_dir=out.parent, index=index)
+    data = json.dumps({"fingerprint": fingerprint, "triples": counts}, indent=1)
     write_atomic(version / STAMP, data.encode())
 
 
@@ -138,8 +145,9 @@ def _make_current(out: Path, version: Path) -> None:
     """Point ``out`` at ``version`` in one atomic rename, then retire the versions nobody reads."""
     if out.exists() and not out.is_symlink():  # a store built before versions existed
         os.replace(out, Path(tempfile.mkdtemp(prefix="legacy-", dir=out.parent / VERSIONS)) / "store")
+    for stale in out.parent.glob(f".{out.name}.link-*"):  # left by killed writers (we hold the lock)
+        stale.unlink(missing_ok=True)
     link = out.with_name(f".{out.name}.link-{os.getpid()}")
-    link.unlink(missing_ok=True)
     os.symlink(os.path.relpath(version, out.parent), link)
     os.replace(link, out)
     _retire_old(out)
@@ -185,30 +193,53 @@ def writing(build_dir: Path | None = None, what: str = "import") -> Iterator[Dat
     build_dir = build_dir or paths.build_dir()
     out = build_dir / "store"
     with lock.exclusive(build_dir, what):
+        layers_mod.recover(build_dir)
         if not is_fresh(out):
             ds, _ = build(out)
             del ds
             gc.collect()
         version = _new_version(out)
+        current = False
         try:
             shutil.copytree(out.resolve() / "db", version / "db")
             ds = new_dataset("oxigraph", version / "db")
-            try:
-                yield ds
-                inner = oxigraph_store(ds)
-                if inner is not None:
-                    inner.flush()
-                    del inner
-            finally:
-                del ds
-                gc.collect()
-            old = json.loads((out / STAMP).read_text())
-            counts = old.get("triples", {})
-            _stamp(version, out, counts)
-            _make_current(out, version)
+            with layers_mod.session(build_dir):
+                try:
+                    yield ds
+                    counts = _recount(ds, json.loads((out / STAMP).read_text()).get("triples", {}), build_dir)
+                    inner = oxigraph_store(ds)
+                    if inner is not None:
+                        inner.flush()
+                        del inner
+                finally:
+                    del ds
+                    gc.collect()
+                _stamp(version, out, counts, layers_mod.pending_index(build_dir))
+                _make_current(out, version)
+                current = True
+                # stopped here or inside the commit: the new stamp does not match the saved index,
+                # so the next reader rebuilds, and the next writer first finishes the commit
+                layers_mod.commit(build_dir)
         except BaseException:
-            shutil.rmtree(version, ignore_errors=True)
+            if not current:
+                shutil.rmtree(version, ignore_errors=True)
             raise
+
+
+def _recount(ds: Dataset, old: dict[str, int], build_dir: Path) -> dict[str, int]:
+    """The stamp's triple counts after a session: the layers from the index it commits, the
+    derivations counted in the store; the curated record, ontology and vocabularies unchanged."""
+    from cyberkg.core.namespaces import G_DERIVED
+
+    layers_total = sum(info.triples for info in layers_mod.read_index(build_dir).values())
+    derived = 0
+    for row in ds.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G_DERIVED}> {{ ?s ?p ?o }} }}"):
+        derived = int(str(row[0]))  # type: ignore[index]
+    counts = {k: v for k, v in old.items() if k not in ("layers", "derived")}
+    if layers_total:
+        counts["layers"] = layers_total
+    counts["derived"] = derived
+    return counts
 
 
 def _saved_layers(build_dir: Path) -> dict[URIRef, Graph]:
