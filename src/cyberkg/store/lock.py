@@ -88,20 +88,26 @@ def _holder(path: Path) -> str:
         return "unknown"
 
 
-def hold_shared(version: Path) -> int | None:
-    """A shared lock on ``version`` (the open file descriptor that holds it), or None when a writer
-    is retiring that version right now (the caller then opens the current one instead). Tie it to
-    the dataset with :func:`release_with`."""
+def _try_flock(version: Path, mode: int) -> int | None:
+    """An open descriptor holding ``mode`` on ``version``'s readers file, or None when the lock is
+    taken (or the version is gone)."""
     try:
         fd = os.open(version / READERS, os.O_RDWR | os.O_CREAT, 0o644)
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
         return None
     return fd
+
+
+def hold_shared(version: Path) -> int | None:
+    """A shared lock on ``version`` (the open file descriptor that holds it), or None when a writer
+    is retiring that version right now (the caller then opens the current one instead). Tie it to
+    the dataset with :func:`release_with`."""
+    return _try_flock(version, fcntl.LOCK_SH)
 
 
 def release_with(owner: Any, fd: int) -> None:
@@ -110,15 +116,12 @@ def release_with(owner: Any, fd: int) -> None:
 
 
 def try_retire(version: Path) -> bool:
-    """Lock ``version`` exclusively when no reader holds it; the caller then deletes it."""
-    try:
-        fd = os.open(version / READERS, os.O_RDWR | os.O_CREAT, 0o644)
-    except (FileNotFoundError, NotADirectoryError):
+    """True when no reader holds ``version`` (or it is gone); the caller then deletes it. A reader
+    arriving after this finds the version no longer current and opens the current one."""
+    if not (version / READERS).parent.is_dir():
         return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
+    fd = _try_flock(version, fcntl.LOCK_EX)
+    if fd is None:
         return False
-    os.close(fd)  # the folder goes right after; a reader arriving now finds no READERS file
+    os.close(fd)
     return True
