@@ -15,18 +15,16 @@ from cyberkg.store.built import (
     STAMP,
     BuildResult,
     build,
-    close,
     input_fingerprint,
     is_fresh,
     open_built,
-    open_writable,
     populate,
     release,
     writing,
 )
 
 __all__ = [
-    "BACKENDS", "STAMP", "BuildResult", "add_graph", "build", "close", "input_fingerprint", "is_fresh",
-    "new_dataset", "ontology_graph", "open_built", "open_writable", "oxigraph_store", "populate",
+    "BACKENDS", "STAMP", "BuildResult", "add_graph", "build", "input_fingerprint", "is_fresh",
+    "new_dataset", "ontology_graph", "open_built", "oxigraph_store", "populate",
     "read_turtle_dir", "release", "writing",
 ]

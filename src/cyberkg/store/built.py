@@ -63,7 +63,7 @@ def input_fingerprint(home: Path | None = None, build_dir: Path | None = None,
         h.update(index)
     else:
         with contextlib.suppress(OSError):
-            h.update((layers_dir(build_dir or paths.build_dir()) / "index.json").read_bytes())
+            h.update((layers_dir(build_dir or paths.build_dir()) / layers_mod.INDEX).read_bytes())
     return h.hexdigest()
 
 
@@ -108,10 +108,10 @@ def build(
     out = out or paths.build_dir() / "store"
     if backend == "memory":
         ds = new_dataset("memory")
-        return ds, BuildResult(None, populate(ds, curated, onto, vocab, _saved_layers(out.parent)))
+        return ds, BuildResult(None, populate(ds, curated, onto, vocab, saved_graphs(out.parent)))
     with lock.exclusive(out.parent, "build"):
         layers_mod.recover(out.parent)
-        layers = _saved_layers(out.parent)
+        layers = saved_graphs(out.parent)
         version = _new_version(out)
         try:
             ds = new_dataset("oxigraph", version / "db")
@@ -242,11 +242,6 @@ def _recount(ds: Dataset, old: dict[str, int], build_dir: Path) -> dict[str, int
     return counts
 
 
-def _saved_layers(build_dir: Path) -> dict[URIRef, Graph]:
-    """The import layers saved under ``build_dir/layers``, re-added on every build."""
-    return saved_graphs(build_dir)
-
-
 def is_fresh(out: Path | None = None) -> bool:
     out = out or paths.build_dir() / "store"
     try:
@@ -267,25 +262,6 @@ def open_built(out: Path | None = None, rebuild: bool = True) -> Dataset:
                 ds, _ = build(out)
                 return ds
     return _open_version(out)
-
-
-def open_writable(build_dir: Path | None = None) -> Dataset:
-    """Deprecated: the current version opened for writing in place, WITHOUT the copy-on-write
-    guarantees; use ``with writing() as ds:``."""
-    out = (build_dir or paths.build_dir()) / "store"
-    if not is_fresh(out):
-        ds, _ = build(out)
-        del ds
-        gc.collect()
-    return new_dataset("oxigraph", out.resolve() / "db")
-
-
-def close(ds: Dataset) -> None:
-    """Flush a writable store; the caller drops its last reference right after."""
-    inner = oxigraph_store(ds)
-    if inner is not None:
-        inner.flush()
-        del inner
 
 
 def release() -> None:

@@ -118,7 +118,7 @@ def release_with(owner: Any, fd: int) -> None:
 def try_retire(version: Path) -> bool:
     """True when no reader holds ``version`` (or it is gone); the caller then deletes it. A reader
     arriving after this finds the version no longer current and opens the current one."""
-    if not (version / READERS).parent.is_dir():
+    if not version.is_dir():
         return True
     fd = _try_flock(version, fcntl.LOCK_EX)
     if fd is None:
