@@ -183,20 +183,20 @@ def gaps(as_of: str, sides: str, count_dialogues: bool, fmt: str, lang: str | No
 @endpoint_option
 def export(fmt: str, part: str, derived: bool, output: Path | None, endpoint: str | None) -> None:
     """Export the graph for other RDF tools; the same input gives byte-identical output."""
-    from cyberkg.core.atomic import write_atomic
+    from cyberkg.core.atomic import is_stdout, write_atomic
     from cyberkg.export.rdf import serialize
 
     if fmt in ("csv-sheets", "graphml", "gexf"):  # analysts' shapes: cyberkg.sheets_export
         from cyberkg.export.sheets import export as export_sheets
 
-        sheet_data, written = export_sheets(open_source(endpoint), fmt, output)
-        if sheet_data is not None and output is None:
+        sheet_data, written = export_sheets(open_source(endpoint), fmt, None if is_stdout(output) else output)
+        if sheet_data is not None and (output is None or is_stdout(output)):
             sys.stdout.buffer.write(sheet_data)
         for path in written:
             click.echo(f"wrote {path}", err=True)
         return
     data = serialize(open_source(endpoint), fmt, part, derived)
-    if output is None:
+    if output is None or is_stdout(output):
         sys.stdout.buffer.write(data)
     else:
         write_atomic(output, data)

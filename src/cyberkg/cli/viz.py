@@ -156,6 +156,8 @@ def viz(
     )
     out = output or paths.build_dir() / DEFAULT_OUT
     info = write_view(graph, out, title or heading, graph.graph.get("as_of"), description, layout)
+    if str(out) == "-":
+        return
     click.echo(
         f"wrote {info.path} ({info.nodes} nodes, {info.edges} edges, {info.bytes:,} bytes, "
         f"{info.layout} layout)",
