@@ -14,6 +14,8 @@ IT = Namespace(BASE + "vocab/instrument-type/")
 THREAT = Namespace(BASE + "vocab/threat/")
 AKIND = Namespace(BASE + "vocab/actor-kind/")
 STYPE = Namespace(BASE + "vocab/source-type/")
+CL = Namespace(BASE + "vocab/commitment-level/")
+LIFECYCLE = Namespace(BASE + "vocab/lifecycle/")
 GRAPH = Namespace(BASE + "graph/")
 ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
@@ -51,6 +53,8 @@ PREFIXES = {
     "threat": THREAT,
     "akind": AKIND,
     "stype": STYPE,
+    "cl": CL,
+    "lifecycle": LIFECYCLE,
     "rdf": RDF,
     "rdfs": RDFS,
     "owl": OWL,
@@ -65,7 +69,7 @@ PREFIXES = {
 }
 
 __all__ = [
-    "AKIND", "BASE", "CYBER", "DCTERMS", "FOAF", "GRAPH", "G_CURATED", "G_DERIVED", "G_ONTOLOGY",
-    "G_VOCAB", "ID", "IT", "LAYER", "ONTOLOGY_IRI", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS",
+    "AKIND", "BASE", "CL", "CYBER", "DCTERMS", "FOAF", "GRAPH", "G_CURATED", "G_DERIVED", "G_ONTOLOGY",
+    "G_VOCAB", "ID", "IT", "LAYER", "LIFECYCLE", "ONTOLOGY_IRI", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS",
     "SCHEMA", "SKOS", "STYPE", "THREAT", "VANN", "VOCAB", "WD", "XSD", "iri",
 ]

@@ -23,6 +23,7 @@ from rdflib.term import Node
 
 from cyberkg.core.namespaces import (
     AKIND,
+    CL,
     CYBER,
     DCTERMS,
     FOAF,
@@ -254,7 +255,7 @@ def _map(catalog: Catalog, m: _Mapper) -> None:
         srcs = m.common(rec, node, CYBER.PolicyInstrument)
         m.add(node, CYBER.instrumentType, IT[rec.get("type").id])
         for name, p in (("adopted", CYBER.adopted), ("in_force", CYBER.inForce), ("ended", CYBER.ended),
-                        ("struck_down", CYBER.struckDown)):
+                        ("struck_down", CYBER.struckDown), ("until", CYBER.expires)):
             m.date(node, p, rec.get(name))
         if rec.get("struck_down_by"):
             m.add(node, CYBER.struckDownBy, URIRef(iri("source", rec.get("struck_down_by").id)))
@@ -265,6 +266,8 @@ def _map(catalog: Catalog, m: _Mapper) -> None:
         m.refs(rec, node, "attributes_to", CYBER.attributesTo, "actor", srcs)
         m.refs(rec, node, "targets", CYBER.targets, "actor", srcs)
         m.refs(rec, node, "part_of", CYBER.partOfInstrument, "instrument", srcs)
+        m.refs(rec, node, "supersedes", CYBER.supersedes, "instrument", srcs)
+        m.concepts(rec, node, "commitment", CYBER.commitment, CL, srcs)
     for rec in catalog.all("incident"):
         node = URIRef(iri("incident", rec.id))
         srcs = m.common(rec, node, CYBER.Incident)

@@ -51,6 +51,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "ended": "date", "struck_down": "date", "struck_down_by": "ref:source", "part_of": "ref:instrument",
         "addresses": "refs:goal", "counters": "concepts:threat", "responds_to": "refs:incident",
         "attributes_to": "refs:actor", "targets": "refs:actor",
+        "until": "date", "supersedes": "refs:instrument", "commitment": "concept:commitment-level",
     },
     "incident": {
         "date": "date", "end_date": "date", "threats": "concepts:threat", "affected": "refs:actor",
@@ -390,7 +391,7 @@ class Catalog:
         problems: list[Problem] = []
         for rec in self.records["instrument"].values():
             start = rec.get("in_force") or rec.get("adopted")
-            for end_name in ("ended", "struck_down"):
+            for end_name in ("ended", "struck_down", "until"):
                 end = rec.get(end_name)
                 if start and end and end.first_day() < start.first_day():
                     problems.append(Problem(rec.file, rec.lines.get(end_name, rec.line),
@@ -402,6 +403,13 @@ class Catalog:
                                         "add struck_down_by: <source id of the judgment>"))
             if rec.get("part_of") and rec.get("part_of").id == rec.id:
                 problems.append(Problem(rec.file, rec.line, f"instrument {rec.id} is part of itself"))
+            if any(r.id == rec.id for r in rec.refs("supersedes")):
+                problems.append(Problem(rec.file, rec.lines.get("supersedes", rec.line),
+                                        f"instrument {rec.id} supersedes itself"))
+            if rec.get("commitment") and not rec.get("note"):
+                problems.append(Problem(rec.file, rec.lines.get("commitment", rec.line),
+                                        f"instrument {rec.id} overrides its type's commitment level without a note",
+                                        "say in the instrument's note why this level differs (its sources back it)"))
         for rec in self.records["goal"].values():
             seen = {rec.id}
             cur = rec
