@@ -316,8 +316,39 @@ def bind_values(text: str, init: dict[str, Identifier]) -> str:
     return f"{text[:at]}\n  {block}\n{text[at:]}"
 
 
-def run(query: CatalogQuery, ds: Dataset, params: dict[str, str] | None = None) -> Rows:
-    """Run a catalogue query on an rdflib dataset, parameters bound (never spliced)."""
+# SPARQL's own lexical forms that may hide the word SERVICE: \u/\U escapes are decoded before the
+# grammar applies (SPARQL 1.1 §19.2); strings, IRIs and comments cannot hold the keyword.
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_LEXEME = re.compile(r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'"""
+                     r"""|"(?:[^"\\\n]|\\.)*"|<[^<>"{}|^`\\\s]*>|#[^\n]*""")
+_SERVICE = re.compile(r"(?<![\w:?$.\-])SERVICE(?![\w:\-])", re.IGNORECASE)
+
+
+def uses_service(text: str) -> bool:
+    """Whether the SPARQL ``text`` has a ``SERVICE`` clause (federation: the engine would fetch from
+    another endpoint)."""
+    def unescape(m: re.Match[str]) -> str:
+        try:
+            return chr(int(m.group(1) or m.group(2), 16))
+        except ValueError:
+            return m.group(0)
+
+    bare = _LEXEME.sub(" ", _ESCAPE.sub(unescape, text))
+    return _SERVICE.search(bare) is not None
+
+
+def refuse_service(text: str, name: str, allow_service: bool = False) -> None:
+    """A QueryError for a query with ``SERVICE`` unless the user opted in (``query --allow-service``)."""
+    if not allow_service and uses_service(text):
+        raise QueryError(f"{name}: the query uses SERVICE, which would send requests to another endpoint; "
+                         "refused (to allow it for this run: cyberkg query --allow-service)")
+
+
+def run(query: CatalogQuery, ds: Dataset, params: dict[str, str] | None = None,
+        allow_service: bool = False) -> Rows:
+    """Run a catalogue query on an rdflib dataset, parameters bound (never spliced); a query with
+    ``SERVICE`` is refused unless ``allow_service``."""
+    refuse_service(query.text, query.name, allow_service)
     text = bind_values(query.text, bindings(query, params or {}))
     try:
         result = ds.query(text)
@@ -340,5 +371,5 @@ def result_rows(result: Any) -> Rows:
     return Rows(["s", "p", "o"], [{"s": s, "p": p, "o": o} for s, p, o in triples])
 
 
-__all__ = ["TODAY", "CatalogQuery", "Param", "Rows", "bindings", "catalogue", "find", "parse_query", "run",
-           "to_term"]
+__all__ = ["TODAY", "CatalogQuery", "Param", "Rows", "bindings", "catalogue", "find", "parse_query",
+           "refuse_service", "run", "to_term", "uses_service"]

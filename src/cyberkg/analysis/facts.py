@@ -133,6 +133,7 @@ def _rows(ds: Any, name: str) -> list[dict[str, Any]]:
     from cyberkg.store.backend import oxigraph_store
 
     q = queries.find(f"report/{name}")
+    queries.refuse_service(q.text, q.name)  # no federation from an analysis
     inner = oxigraph_store(ds)
     if inner is not None and getattr(ds, "default_union", False):
         text = _ORDER_BY.sub("", queries.bind_values(q.text, queries.bindings(q, {})))

@@ -135,14 +135,18 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @format_option
 @lang_option
 @endpoint_option
-def query(name: str, params: tuple[str, ...], fmt: str, lang: str | None, endpoint: str | None) -> None:
+@click.option("--allow-service", is_flag=True,
+              help="Let a SERVICE clause send requests to other endpoints (refused by default).")
+def query(name: str, params: tuple[str, ...], fmt: str, lang: str | None, endpoint: str | None,
+          allow_service: bool) -> None:
     """Run a catalogue query by NAME, a .rq FILE, or - for standard input."""
-    from cyberkg.analysis.catalogue import find, run
+    from cyberkg.analysis.catalogue import find, refuse_service, run
     from cyberkg.core.labels import relabel_rows
 
     q = find(name)
+    refuse_service(q.text, q.name, allow_service)  # before the store is opened or built
     ds = open_source(endpoint)
-    result = run(q, ds, _params(params))
+    result = run(q, ds, _params(params), allow_service=allow_service)
     click.echo(render(result.vars, relabel_rows(ds, result.vars, result.rows, lang), fmt), nl=False)
 
 

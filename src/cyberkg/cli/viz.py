@@ -73,6 +73,9 @@ def _run_query(ds: Any, query: str, params: dict[str, str]) -> tuple[str, Any]:
     if path.is_file() and "#+" not in (text := path.read_text(encoding="utf-8")):
         if params:
             raise QueryError(f"{path}: --param needs a query with a '#+' header naming its parameters")
+        from cyberkg.analysis.catalogue import refuse_service
+
+        refuse_service(text, str(path))
         try:
             return path.stem, result_rows(ds.query(text))
         except Exception as exc:  # parser/evaluation errors from either engine

@@ -15,6 +15,7 @@ THREAT = Namespace(BASE + "vocab/threat/")
 AKIND = Namespace(BASE + "vocab/actor-kind/")
 STYPE = Namespace(BASE + "vocab/source-type/")
 CL = Namespace(BASE + "vocab/commitment-level/")
+IFN = Namespace(BASE + "vocab/instrument-function/")
 LIFECYCLE = Namespace(BASE + "vocab/lifecycle/")
 GRAPH = Namespace(BASE + "graph/")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -38,6 +39,7 @@ KIND_PATH = {
     "incident": "incident",
     "source": "source",
     "divergence": "divergence",
+    "claim": "claim",
 }
 
 
@@ -54,6 +56,7 @@ PREFIXES = {
     "akind": AKIND,
     "stype": STYPE,
     "cl": CL,
+    "ifn": IFN,
     "lifecycle": LIFECYCLE,
     "rdf": RDF,
     "rdfs": RDFS,
@@ -70,6 +73,6 @@ PREFIXES = {
 
 __all__ = [
     "AKIND", "BASE", "CL", "CYBER", "DCTERMS", "FOAF", "GRAPH", "G_CURATED", "G_DERIVED", "G_ONTOLOGY",
-    "G_VOCAB", "ID", "IT", "LAYER", "LIFECYCLE", "ONTOLOGY_IRI", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS",
+    "G_VOCAB", "ID", "IFN", "IT", "LAYER", "LIFECYCLE", "ONTOLOGY_IRI", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS",
     "SCHEMA", "SKOS", "STYPE", "THREAT", "VANN", "VOCAB", "WD", "XSD", "iri",
 ]

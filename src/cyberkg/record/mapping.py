@@ -28,6 +28,7 @@ from cyberkg.core.namespaces import (
     DCTERMS,
     FOAF,
     ID,
+    IFN,
     IT,
     OWL,
     PROV,
@@ -268,6 +269,7 @@ def _map(catalog: Catalog, m: _Mapper) -> None:
         m.refs(rec, node, "part_of", CYBER.partOfInstrument, "instrument", srcs)
         m.refs(rec, node, "supersedes", CYBER.supersedes, "instrument", srcs)
         m.concepts(rec, node, "commitment", CYBER.commitment, CL, srcs)
+        m.concepts(rec, node, "functions", CYBER.function, IFN, srcs)
     for rec in catalog.all("incident"):
         node = URIRef(iri("incident", rec.id))
         srcs = m.common(rec, node, CYBER.Incident)
@@ -288,6 +290,8 @@ def _map(catalog: Catalog, m: _Mapper) -> None:
         m.text(node, CYBER.identifierUnconfirmed, rec.get("identifier_unconfirmed"))
         m.text(node, CYBER.officialCopyUnavailable, rec.get("official_copy_unavailable"))
         m.add(node, SCHEMA.url, URIRef(rec.get("url")))
+        for author in rec.get("authors", []):
+            m.add(node, DCTERMS.creator, m.lit(author))
         if rec.get("type"):
             m.add(node, CYBER.sourceType, STYPE[rec.get("type").id])
     for rec in catalog.all("divergence"):
@@ -295,6 +299,8 @@ def _map(catalog: Catalog, m: _Mapper) -> None:
         srcs = m.common(rec, node, CYBER.Divergence)
         m.date(node, CYBER.divergentSince, rec.get("since"))
         m.refs(rec, node, "goals", CYBER.concernsGoal, "goal", srcs)
+        m.concepts(rec, node, "limits", CYBER.limitsFunction, IFN, srcs)
+        m.concepts(rec, node, "rules_out", CYBER.rulesOutFunction, IFN, srcs)
         for pos in rec.get("positions", []):
             side = pos["side"].id
             pnode = URIRef(f"{ID}divergence/{rec.id}/position/{side}")
@@ -304,3 +310,14 @@ def _map(catalog: Catalog, m: _Mapper) -> None:
             m.text(pnode, DCTERMS.description, pos.get("summary"))
             for s in pos.get("sources", []):
                 m.add(pnode, PROV.wasDerivedFrom, URIRef(iri("source", s.id)))
+    for rec in catalog.all("claim"):
+        node = URIRef(iri("claim", rec.id))
+        srcs = m.common(rec, node, CYBER.Claim)
+        m.text(node, CYBER.claimText, rec.get("text"))
+        m.add(node, CYBER.claimStatedIn, URIRef(iri("source", rec.get("stated_in").id)))
+        m.add(node, CYBER.checkedBy, m.lit(rec.get("query")))
+        m.add(node, CYBER.expects, m.lit(rec.get("expects")))
+        m.refs(rec, node, "goals", CYBER.aboutGoal, "goal", srcs or [rec.get("stated_in").id])
+        m.concepts(rec, node, "functions", CYBER.claimFunction, IFN, srcs or [rec.get("stated_in").id])
+        m.date(node, CYBER.periodStart, rec.get("since"))
+        m.date(node, CYBER.periodEnd, rec.get("until"))

@@ -31,6 +31,7 @@ SECTIONS = {
     "incidents": "incident",
     "sources": "source",
     "divergences": "divergence",
+    "claims": "claim",
 }
 
 # Field types: str, url, date, slug, qid, strs, conf, ref:<kind>, refs:<kind>, concept:<scheme>,
@@ -52,6 +53,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "addresses": "refs:goal", "counters": "concepts:threat", "responds_to": "refs:incident",
         "attributes_to": "refs:actor", "targets": "refs:actor",
         "until": "date", "supersedes": "refs:instrument", "commitment": "concept:commitment-level",
+        "functions": "concepts:instrument-function",
     },
     "incident": {
         "date": "date", "end_date": "date", "threats": "concepts:threat", "affected": "refs:actor",
@@ -59,9 +61,13 @@ SCHEMA: dict[str, dict[str, str]] = {
     "source": {
         "title": "str", "issuer": "ref:actor", "date": "date", "identifier": "str", "url": "url",
         "type": "concept:source-type", "no_identifier": "str",
-        "identifier_unconfirmed": "str", "official_copy_unavailable": "str",
+        "identifier_unconfirmed": "str", "official_copy_unavailable": "str", "authors": "strs",
     },
-    "divergence": {"goals": "refs:goal", "since": "date", "positions": "positions"},
+    "divergence": {"goals": "refs:goal", "since": "date", "positions": "positions",
+                   "limits": "concepts:instrument-function", "rules_out": "concepts:instrument-function"},
+    # a statement of a source (the founding brief) that a catalogue query compares with the record
+    "claim": {"text": "str", "goals": "refs:goal", "stated_in": "ref:source", "query": "str",
+              "expects": "str", "functions": "concepts:instrument-function", "since": "date", "until": "date"},
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "side": ("id", "label", "code", "actor"),
@@ -71,6 +77,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "incident": ("id", "label", "date", "sources"),
     "source": ("id", "title", "issuer", "date", "url"),
     "divergence": ("id", "label", "positions", "sources"),
+    "claim": ("id", "label", "text", "stated_in", "query", "expects"),
 }
 PURSUIT = {"actor": "ref:actor", "since": "date", "until": "date", "stated_in": "ref:source",
            "confidence": "conf", "note": "str"}

@@ -146,6 +146,85 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
+# No outbound connection, ever (issue 19): Oxigraph's server evaluates SPARQL ``SERVICE`` by making
+# HTTP requests itself, and has no option to turn that off, so a client could make a "read-only"
+# endpoint fetch any address it can reach (server-side request forgery). The child therefore runs
+# under a seccomp filter, installed between fork and exec, that makes the kernel refuse ``connect``,
+# ``sendto`` with an address (TCP Fast Open, unconnected UDP) and ``io_uring_setup`` with EPERM.
+# Listening and answering (socket, bind, listen, accept, send, write) are untouched.
+_ARCH = {"x86_64": (0xC000003E, 42, 44), "aarch64": (0xC00000B7, 203, 206)}  # audit arch, connect, sendto
+_IO_URING_SETUP = 425
+_EPERM = 1
+
+
+def _no_connect_program() -> bytes | None:
+    """The BPF program (``struct sock_filter[]``) for this machine; None where it is not supported."""
+    import platform
+    import struct
+
+    arch = _ARCH.get(platform.machine()) if sys.platform.startswith("linux") else None
+    if arch is None:
+        return None
+    audit, connect, sendto = arch
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    allow, deny = 0x7FFF0000, 0x00050000 | _EPERM  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO(EPERM)
+    prog = [
+        (ld, 0, 0, 4),                 # 0 arch
+        (jeq, 1, 0, audit),            # 1 native arch? go on : deny
+        (ret, 0, 0, deny),             # 2
+        (ld, 0, 0, 0),                 # 3 syscall number
+        (jge, 0, 1, 0x40000000),       # 4 x32 ABI -> deny
+        (ret, 0, 0, deny),             # 5
+        (jeq, 0, 1, connect),          # 6
+        (ret, 0, 0, deny),             # 7
+        (jeq, 0, 1, _IO_URING_SETUP),  # 8
+        (ret, 0, 0, deny),             # 9
+        (jeq, 1, 0, sendto),           # 10 sendto: look at its address argument
+        (ret, 0, 0, allow),            # 11 anything else
+        (ld, 0, 0, 48),                # 12 args[4] (dest_addr), low word
+        (jeq, 0, 2, 0),                # 13
+        (ld, 0, 0, 52),                # 14 high word
+        (jeq, 1, 0, 0),                # 15 NULL address: an ordinary send
+        (ret, 0, 0, deny),             # 16
+        (ret, 0, 0, allow),            # 17
+    ]
+    return b"".join(struct.pack("=HBBI", *ins) for ins in prog)
+
+
+def _sandboxed_child(program: bytes) -> Any:
+    """A preexec_fn: die with the parent, then forbid outbound connections (see above)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(program, len(program))
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+
+    def child() -> None:  # pragma: no cover - runs in the child between fork and exec
+        _die_with_parent()
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+        if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+            raise OSError(ctypes.get_errno(), "seccomp filter refused")
+
+    child.keep = (buf, fprog)  # type: ignore[attr-defined]  # alive until exec
+    return child
+
+
+def no_outbound_preexec() -> Any:
+    """The preexec_fn that starts the Oxigraph server without any way to connect out; a ServeError
+    where this machine cannot enforce that (then ``serve`` does not start)."""
+    program = _no_connect_program()
+    if program is None:
+        raise ServeError(f"cyberkg serve needs Linux on x86_64 or aarch64 ({sys.platform}, "
+                         "this machine is not) to stop the server making outbound requests (SPARQL SERVICE); "
+                         "it was not started")
+    return _sandboxed_child(program)
+
+
 def page_server(host: str, port: int, files: Files, headers: dict[str, str]) -> ThreadingHTTPServer:
     """``http.server`` answering GET/HEAD for the fixed ``files`` only (no file system access)."""
 
@@ -204,9 +283,14 @@ def start(store: Any, host: str = "127.0.0.1", port: int = 7878) -> Endpoint:
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         args = [binary, "serve-read-only", "--location", str(work / "db"), "--bind", bind,
                 "--union-default-graph", "--cors"]
+        preexec = no_outbound_preexec()
         with open(log, "wb") as out:
-            proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, preexec_fn=_die_with_parent)
+            try:
+                proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        start_new_session=True, preexec_fn=preexec)
+            except subprocess.SubprocessError as exc:
+                raise ServeError(f"cannot start the Oxigraph server without outbound access ({exc}); "
+                                 "it was not started") from exc
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
