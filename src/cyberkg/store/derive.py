@@ -4,13 +4,35 @@ Each derivation is a SPARQL CONSTRUCT over the union of all graphs; its triples 
 ``derived`` named graph, apart from the curated facts. CONSTRUCT (not UPDATE) keeps the same
 code path on the rdflib engine, on Oxigraph and on a remote endpoint, whatever the engine's
 default-graph rules for updates. Order matters: later derivations read earlier ones.
+
+This module is the one home of the coverage model's rules (issue #15); the catalogue queries and
+the Python analyses read its results and never restate them:
+
+- **On a side** (``cyber:hasSide``): the side's actor and everything part of it, or an actor said
+  to be on the side. Membership (``memberOf``) never puts an actor on a side; it is kept apart as
+  ``cyber:memberOfSide`` so a partner can be named "an EU member state, not the EU".
+- **Lifecycle** (``cyber:instrumentLifecycle``): the instrument type's ``cyber:lifecycle``
+  (graph/vocab/instrument-types.ttl), *standing* when the type says nothing.
+- **In force** (standing instruments only): from ``cyber:effectiveStart`` (in force, else adopted)
+  until ``cyber:effectiveEnd`` = the earliest of ended, struck down, expires (record ``until``) and
+  the start of a successor that ``supersedes`` it. An *event* has no end: it carries
+  ``cyber:eventDate`` and is never in force; the queries count it as evidence of practice while
+  ``eventsFrom < eventDate <= asOf`` (``eventsFrom`` = as-of minus the event window, 2 years by
+  default, the ``eventWindow`` parameter / ``--event-window``).
+- **Commitment** (``cyber:commitmentLevel``, ``cyber:commitmentStrength`` 4..1): the record's
+  ``commitment`` override, else the type's ``cyber:defaultCommitment``.
+- **Scope** depends on the pair of sides, so only its pair-independent part is derived:
+  ``cyber:multilateral true`` when a party is the United Nations (record id ``united-nations``) or
+  part of it, or when 10 or more parties are on no side; the queries add "bilateral" (every party
+  on one of the two sides) and "plurilateral" (otherwise).
+- **Pursued** (``cyber:GoalPursuit``): a strategy states it (curated pursuits) or, *inferred*, a
+  standing instrument addresses the goal: each party on a side then pursues the goal from the
+  instrument's start to its end (``cyber:inferredFrom`` names the instrument).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from rdflib import Dataset, Graph
+from rdflib import Dataset
 
 from cyberkg.core.namespaces import G_DERIVED, PREFIXES
 
@@ -28,8 +50,6 @@ CONSTRUCT { ?a cyber:hasSide ?side } WHERE {
 }"""),
     ("instrument party sides", """
 CONSTRUCT { ?i cyber:partySide ?side } WHERE { ?i cyber:party ?a . ?a cyber:hasSide ?side . }"""),
-    ("pursuit sides", """
-CONSTRUCT { ?p cyber:pursuitSide ?side } WHERE { ?p cyber:pursuer ?a . ?a cyber:hasSide ?side . }"""),
     ("goal ancestors", """
 CONSTRUCT { ?g cyber:ancestorGoal ?anc } WHERE { ?g skos:broader+ ?anc . }"""),
     ("goals served", """
@@ -44,14 +64,62 @@ CONSTRUCT {{ ?i cyber:effectiveStart ?start }} WHERE {{
   BIND({_FULL_DATE.format(v="?d")} AS ?start)
   FILTER(BOUND(?start))
 }}"""),
+    ("instrument lifecycle", """
+CONSTRUCT { ?i cyber:instrumentLifecycle ?lifecycle } WHERE {
+  ?i a cyber:PolicyInstrument .
+  OPTIONAL { ?i cyber:instrumentType ?t . ?t cyber:lifecycle ?typed }
+  BIND(COALESCE(?typed, lifecycle:standing) AS ?lifecycle)
+}"""),
+    ("event dates", """
+CONSTRUCT { ?i cyber:eventDate ?d } WHERE {
+  ?i cyber:instrumentLifecycle lifecycle:event ; cyber:effectiveStart ?d .
+}"""),
+    ("instrument commitment", """
+CONSTRUCT { ?i cyber:commitmentLevel ?level ; cyber:commitmentStrength ?rank } WHERE {
+  ?i a cyber:PolicyInstrument .
+  OPTIONAL { ?i cyber:commitment ?own }
+  OPTIONAL { ?i cyber:instrumentType ?t . ?t cyber:defaultCommitment ?typed }
+  BIND(COALESCE(?own, ?typed) AS ?level)
+  ?level cyber:commitmentRank ?rank .
+}"""),
     ("instrument end", f"""
 CONSTRUCT {{ ?i cyber:effectiveEnd ?end }} WHERE {{
   {{ SELECT ?i (MIN(?e) AS ?end) WHERE {{
-      {{ ?i cyber:ended ?d }} UNION {{ ?i cyber:struckDown ?d }}
-      BIND({_FULL_DATE.format(v="?d")} AS ?e)
+      ?i cyber:instrumentLifecycle lifecycle:standing .
+      {{ {{ ?i cyber:ended ?d }} UNION {{ ?i cyber:struckDown ?d }} UNION {{ ?i cyber:expires ?d }}
+        BIND({_FULL_DATE.format(v="?d")} AS ?e) }}
+      UNION
+      {{ ?successor cyber:supersedes ?i ; cyber:effectiveStart ?e . }}
   }} GROUP BY ?i }}
   FILTER(BOUND(?end))
 }}"""),
+    ("multilateral instruments", """
+CONSTRUCT { ?i cyber:multilateral true } WHERE {
+  { ?i cyber:party ?un . ?un cyber:partOf* <https://w3id.org/cyberkg/id/actor/united-nations> . }
+  UNION
+  { SELECT ?i (COUNT(DISTINCT ?x) AS ?n) WHERE {
+      ?i cyber:party ?x . FILTER NOT EXISTS { ?x cyber:hasSide ?anySide }
+    } GROUP BY ?i }
+  FILTER(!BOUND(?n) || ?n >= 10)
+}"""),
+    ("members of a side", """
+CONSTRUCT { ?a cyber:memberOfSide ?side } WHERE {
+  ?a cyber:memberOf ?m . ?m cyber:hasSide ?side .
+  FILTER NOT EXISTS { ?a cyber:hasSide ?side }
+}"""),
+    ("inferred pursuits", """
+CONSTRUCT {
+  ?p a cyber:GoalPursuit ; cyber:pursuer ?a ; cyber:pursuedGoal ?g ; cyber:inferredFrom ?i ;
+     cyber:pursuitStart ?start ; cyber:pursuitEnd ?end .
+} WHERE {
+  ?i cyber:instrumentLifecycle lifecycle:standing ; cyber:addresses ?g ; cyber:party ?a ;
+     cyber:effectiveStart ?start .
+  FILTER EXISTS { ?a cyber:hasSide ?side }
+  OPTIONAL { ?i cyber:effectiveEnd ?end }
+  BIND(IRI(CONCAT(STR(?i), "/inferred-pursuit/", MD5(CONCAT(STR(?g), " ", STR(?a))))) AS ?p)
+}"""),
+    ("pursuit sides", """
+CONSTRUCT { ?p cyber:pursuitSide ?side } WHERE { ?p cyber:pursuer ?a . ?a cyber:hasSide ?side . }"""),
     ("pursuit start", f"""
 CONSTRUCT {{ ?p cyber:pursuitStart ?start }} WHERE {{
   ?p cyber:since ?d . BIND({_FULL_DATE.format(v="?d")} AS ?start) FILTER(BOUND(?start))
@@ -70,35 +138,13 @@ def prologue() -> str:
 
 
 def derive(ds: Dataset) -> dict[str, int]:
-    """Materialise every derivation into the derived graph of ``ds``; return triples per step."""
-    from cyberkg.store.backend import oxigraph_store
+    """Materialise every derivation into the derived graph of ``ds``; return triples per step.
+    On Oxigraph the CONSTRUCTs run on Oxigraph's own terms (no round trip through rdflib objects:
+    2.1 s instead of 7.4 s at 1M triples; see docs/bench.md)."""
+    from cyberkg.store import adapter
 
-    inner = oxigraph_store(ds)
-    if inner is not None:
-        return _derive_oxigraph(inner)
-    derived = ds.graph(G_DERIVED)
-    derived.remove((None, None, None))
-    counts: dict[str, int] = {}
+    store = adapter.of(ds)
+    store.clear_graph(str(G_DERIVED))
     pre = prologue()
-    for name, text in DERIVATIONS:
-        result = ds.query(pre + text)
-        g: Graph = result.graph  # type: ignore[assignment]
-        derived.addN((s, p, o, derived) for s, p, o in g)
-        counts[name] = len(g)
-    return counts
-
-
-def _derive_oxigraph(inner: Any) -> dict[str, int]:
-    """The same CONSTRUCTs on an Oxigraph store, its triples kept as Oxigraph terms (no round trip
-    through rdflib objects: 2.1 s instead of 7.4 s at 1M triples; see docs/bench.md)."""
-    import pyoxigraph as ox
-
-    graph = ox.NamedNode(str(G_DERIVED))
-    inner.clear_graph(graph)
-    counts: dict[str, int] = {}
-    pre = prologue()
-    for name, text in DERIVATIONS:
-        triples = set(inner.query(pre + text, use_default_graph_as_union=True))
-        inner.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
-        counts[name] = len(triples)
-    return counts
+    graph = str(G_DERIVED)
+    return {name: store.construct_into(graph, pre + text) for name, text in DERIVATIONS}
