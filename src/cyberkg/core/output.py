@@ -55,7 +55,7 @@ def render(columns: Sequence[str], rows: Sequence[dict[str, Any]], fmt: str = "t
         w = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
         w.writerow(columns)
         for r in rows:
-            w.writerow([plain_text(r.get(c)) for c in columns])
+            w.writerow([safe_cell(r.get(c)) for c in columns])
         return buf.getvalue()
     cells = [[short(r.get(c)) for c in columns] for r in rows]
     if fmt == "md":
@@ -75,6 +75,21 @@ def render(columns: Sequence[str], rows: Sequence[dict[str, Any]], fmt: str = "t
 
     out = [line(columns), line(["-" * w for w in widths])] + [line(row) for row in cells]
     return "\n".join(out) + "\n"
+
+
+# A cell starting with one of these is a formula to a spreadsheet program (CSV injection, OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A text a spreadsheet program would run as a formula gets a single quote in front (OWASP)."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def safe_cell(value: Any) -> str:
+    """A CSV/TSV cell: the plain text, formulas neutralised (numbers, such as -3, stay numbers)."""
+    text = plain_text(value)
+    return text if isinstance(_json(value), bool | int | float) else neutralise(text)
 
 
 def plain_text(value: Any) -> str:
