@@ -63,6 +63,36 @@ line at the top of the `WHERE` group, and use `?name` elsewhere; `?name` may app
 anywhere, but in `FILTER`/`BIND` only in the top-level group or inside `(NOT) EXISTS`, and never inside
 a sub-select. Every query has an `ORDER BY`.
 
+## Portability rules (Oxigraph, Jena, Virtuoso)
+
+Every file gives the same rows on the embedded store, Oxigraph server, Apache Jena (ARQ, TDB2) and
+OpenLink Virtuoso 7.2; `tests/test_store_matrix.py` runs the whole catalogue, with default and with set
+parameters, on each. What each rule avoids was seen on one of them:
+
+1. **No `UNION` inside `FILTER (NOT) EXISTS`** (Virtuoso ignores the match of any branch but one):
+   write one `FILTER NOT EXISTS { … }` per alternative (`NOT (A || B)` = `NOT A && NOT B`).
+2. **A `(NOT) EXISTS` sees only the variables bound in its own group**: inside a `UNION` branch or an
+   `OPTIONAL`, bind the variable it tests in that same branch (`{ ?i a :X . FILTER NOT EXISTS { ?i :p ?v } }`),
+   never rely on the outer pattern (on Oxigraph and Jena such a check can never fire).
+3. **No function around an aggregate inside a sub-select** (`COALESCE(GROUP_CONCAT(…))`: Virtuoso
+   SQ156): project the plain aggregate (`(GROUP_CONCAT(…) AS ?x)`) and combine it outside, in a `BIND`.
+4. **No aggregate over a group that may be empty** (`GROUP_CONCAT` of nothing is `""` on Virtuoso,
+   unbound elsewhere): aggregate only over solutions that exist — put the sub-select in an `OPTIONAL`
+   (`OPTIONAL { SELECT ?i (GROUP_CONCAT(?c) AS ?cs) WHERE { ?i :p ?c } GROUP BY ?i }`) and give the
+   default outside (`BIND(COALESCE(?cs, "none") AS ?sides)`).
+5. **`EXISTS` only directly in a `FILTER`, or as the whole expression of a `BIND`**; never combine
+   `EXISTS` values with `&&`/`||` in another `BIND` (Virtuoso SQ074) — use `IF(?a, ?b, false)` — and
+   never project a boolean: Virtuoso returns `1`/`0` integers; project a string or a count instead.
+6. **Compare computed strings with string functions** (`STRENDS(CONCAT(".", ?host), ".doi.org")`),
+   not with `!=` next to a `FILTER NOT EXISTS` (Virtuoso dropped the filter).
+7. **At most 10,000 rows** from any query an analysis runs: Virtuoso's stock `ResultSetMaxRows`
+   cuts larger answers (cyberkg then stops with an error); aggregate in the query, or page it.
+8. **Sub-selects sorted for `GROUP_CONCAT`**: the order of concatenated values comes from an inner
+   `SELECT DISTINCT … ORDER BY` (all three engines keep it); write no order-dependent logic beyond that.
+9. **Parameters** as above: one `BIND(COALESCE(?__name…, default) AS ?name)` each, at the top of the
+   `WHERE` group, `?__name…` nowhere else: on a remote endpoint cyberkg puts the parsed, typed term in
+   place of the `?__name…` variable (a token, never text), so the store runs the file's own shape.
+
 This file is generated from the headers (`python -m cyberkg.analysis.catalogue_doc`); a test fails when it drifts.
 
 | query | question | parameters (defaults) |
