@@ -26,8 +26,6 @@ G = "http://example.org/bench"
 
 
 def synthetic(n: int) -> object:
-    import pyoxigraph as ox
-
     ds = store.new_dataset("oxigraph")
     lines = []
     for i in range(n):
@@ -36,8 +34,7 @@ def synthetic(n: int) -> object:
             lines.append(f'{s} <http://example.org/label{i % 10}> "label {i}"@en .')
         else:
             lines.append(f"{s} <http://example.org/p{i % 10}> <http://example.org/o/{i}> .")
-    store.oxigraph_store(ds).bulk_load("\n".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES,
-                                  to_graph=ox.NamedNode(G))
+    store.adapter.of(ds).load_nt(G, ["\n".join(lines).encode()])
     return ds
 
 

@@ -130,19 +130,17 @@ def _rows(ds: Any, name: str) -> list[dict[str, Any]]:
     from Oxigraph's terms (no rdflib term objects for thousands of rows) and the query's ORDER BY is
     left to the sort here: Oxigraph sorting IRIs took 0.17 of the 0.2 s of report/instrument-links
     on the shipped record. Anywhere else the catalogue runs the query as it is."""
-    from cyberkg.store.backend import oxigraph_store
+    import cyberkg.store.adapter as adapter
 
     q = queries.find(f"report/{name}")
     queries.refuse_service(q.text, q.name)  # no federation from an analysis
-    inner = oxigraph_store(ds)
-    if inner is not None and getattr(ds, "default_union", False):
+    if getattr(ds, "default_union", False):  # the embedded store: plain values through the store adapter
         text = _ORDER_BY.sub("", queries.bind_values(q.text, queries.bindings(q, {})))
         try:
-            res = inner.query(text, use_default_graph_as_union=True)
+            names, values = adapter.of(ds).select_values(text)
         except Exception as exc:  # parser/evaluation errors from the engine
             raise QueryError(f"{q.name}: the query failed: {exc}") from exc
-        names = [v.value for v in res.variables]
-        rows = [{n: None if t is None else t.value for n, t in zip(names, sol, strict=True)} for sol in res]
+        rows = [dict(zip(names, v, strict=True)) for v in values]
     else:
         result = queries.run(q, ds)
         names = result.vars

@@ -19,10 +19,10 @@ def serve(port: int, host: str, page_port: int | None, no_page: bool) -> None:
     Oxigraph's own server answers on a snapshot of the store (so 'cyberkg build' can run
     meanwhile); the query page is YASGUI, served from this machine, preloaded with the catalogue.
     Ctrl-C (or SIGTERM) stops both."""
+    import cyberkg.store.adapter as adapter
     from cyberkg.analysis.catalogue import catalogue
     from cyberkg.remote import serve as srv
-    from cyberkg.store.backend import oxigraph_store
-    from cyberkg.store.built import open_built, release
+    from cyberkg.store.built import open_built
     from cyberkg.views.query_page import content_security_policy, page_files
 
     if page_port is None and not no_page:
@@ -32,9 +32,8 @@ def serve(port: int, host: str, page_port: int | None, no_page: bool) -> None:
     queries = [] if no_page else catalogue()  # a malformed query header stops us before anything starts
     ds = open_built()  # (re)built first if stale; a Ctrl-C here aborts the build, which leaves the old store
     with srv.stop_signals() as stop:  # from here on, Ctrl-C and SIGTERM stop the servers in order
-        ep = srv.start(oxigraph_store(ds), host, port)
-        del ds
-        release()
+        with adapter.of(ds) as st:  # the store is let go once the server has its snapshot
+            ep = srv.start(st, host, port)
         try:
             if not no_page:
                 files = page_files(ep.query_url, queries)

@@ -79,20 +79,14 @@ def serialize(ds: Any, fmt: str = "turtle", part: str = "all", derived: bool = F
 
 
 def _sorted_nt(ds: Any, part: str, derived: bool) -> bytes:
-    """Sorted N-Triples, the fast canonical form. On an Oxigraph store, Oxigraph serialises (no
-    rdflib object per triple: 55 s -> about 7 s at 1M triples, see docs/bench.md); elsewhere rdflib.
-    Both give the same bytes (a test compares them)."""
-    from cyberkg.store.backend import oxigraph_store
+    """Sorted N-Triples, the fast canonical form, written by the store (on Oxigraph: no rdflib
+    object per triple, 55 s -> about 7 s at 1M triples, see docs/bench.md); every backend gives the
+    same bytes (a test compares them)."""
+    import cyberkg.store.adapter as adapter
 
-    inner = oxigraph_store(ds)
-    if inner is not None:
-        import pyoxigraph as ox
-
-        keep = _graph_filter(part, derived)
-        result = inner.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({keep}) }}")
-        text = (ox.serialize(result, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-    else:
-        text = collect(ds, part, derived).serialize(format="nt", encoding="utf-8").decode("utf-8")
+    keep = _graph_filter(part, derived)
+    text = adapter.of(ds).construct_nt(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({keep}) }}").decode("utf-8")
     lines = sorted({x for x in text.splitlines() if x.strip()})
     return ("\n".join(lines) + "\n").encode("utf-8")
 

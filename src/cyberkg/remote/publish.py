@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from rdflib import URIRef
-
 from cyberkg.core.namespaces import GRAPH
 from cyberkg.remote.endpoint import RemoteDataset
 from cyberkg.remote.http import (
@@ -63,26 +61,16 @@ def guess_urls(query_url: str) -> tuple[str, str | None]:
 
 def graph_names(ds: Any) -> list[str]:
     """The dataset's named graphs, sorted."""
-    from cyberkg.store.backend import oxigraph_store
+    import cyberkg.store.adapter as adapter
 
-    inner = oxigraph_store(ds)
-    if inner is not None:
-        return sorted(g.value for g in inner.named_graphs())
-    return sorted(str(g.identifier) for g in ds.contexts() if isinstance(g.identifier, URIRef)
-                  and str(g.identifier) != "urn:x-rdflib:default" and len(g))
+    return adapter.of(ds).graph_names()
 
 
 def graph_ntriples(ds: Any, name: str) -> bytes:
     """One named graph as N-Triples (one triple per line)."""
-    from cyberkg.store.backend import oxigraph_store
+    import cyberkg.store.adapter as adapter
 
-    inner = oxigraph_store(ds)
-    if inner is not None:
-        import pyoxigraph as ox
-
-        quads = inner.quads_for_pattern(None, None, None, ox.NamedNode(name))
-        return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
-    return ds.graph(URIRef(name)).serialize(format="nt", encoding="utf-8")
+    return adapter.of(ds).graph_nt(name)
 
 
 @dataclass

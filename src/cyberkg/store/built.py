@@ -12,7 +12,6 @@ not deleted while it reads (see :mod:`cyberkg.store.lock`). Writers serialise on
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
+import cyberkg.store.adapter as adapter
 import cyberkg.store.derive as derivations
 import cyberkg.store.layers as layers_mod
 import cyberkg.store.lock as lock
@@ -34,7 +34,7 @@ from cyberkg.core.atomic import write_atomic
 from cyberkg.core.errors import StoreError
 from cyberkg.core.namespaces import G_CURATED, G_ONTOLOGY, G_VOCAB
 from cyberkg.record.mapping import NTriples
-from cyberkg.store.backend import add_graph, new_dataset, ontology_graph, oxigraph_store, read_turtle_dir
+from cyberkg.store.backend import add_graph, new_dataset, ontology_graph, read_turtle_dir
 from cyberkg.store.layers import layers_dir, saved_graphs
 
 STAMP = "cyberkg-stamp.json"
@@ -74,9 +74,9 @@ class BuildResult:
 
 
 def populate(ds: Dataset, curated: Graph | NTriples, ontology: Graph | None = None, vocab: Graph | None = None,
-             extra: dict[URIRef, Graph] | None = None) -> dict[str, int]:
+             extra: dict[URIRef, Graph] | None = None, derive: bool = True) -> dict[str, int]:
     """Load curated facts, ontology, vocabularies and ``extra`` named graphs (import layers) into
-    ``ds`` and derive; return triple counts."""
+    ``ds`` and (unless ``derive`` is false) derive; return triple counts."""
     add_graph(ds, G_CURATED, curated)
     counts = {"curated": len(curated)}
     if ontology is not None:
@@ -88,8 +88,8 @@ def populate(ds: Dataset, curated: Graph | NTriples, ontology: Graph | None = No
     for name, g in sorted((extra or {}).items()):
         add_graph(ds, name, g)
         counts["layers"] = counts.get("layers", 0) + len(g)
-    derived = derivations.derive(ds)  # looked up at call time (bench/ops.py times it)
-    counts["derived"] = sum(derived.values())
+    if derive:
+        counts["derived"] = sum(derivations.derive(ds).values())
     return counts
 
 
@@ -114,12 +114,9 @@ def build(
         layers = saved_graphs(out.parent)
         version = _new_version(out)
         try:
-            ds = new_dataset("oxigraph", version / "db")
-            counts = populate(ds, curated, onto, vocab, layers)
-            inner = oxigraph_store(ds)
-            inner.flush()
-            del ds, inner
-            gc.collect()
+            with adapter.of(new_dataset("oxigraph", version / "db")) as st:  # closed (files released) at the end
+                counts = populate(st.ds, curated, onto, vocab, layers)
+                st.flush()
             _stamp(version, out, counts)
             _make_current(out, version)
         except BaseException:
@@ -180,7 +177,9 @@ def _open_version(out: Path, tries: int = 50) -> Dataset:
         except BaseException:
             os.close(fd)
             raise
-        lock.release_with(ds, fd)
+        backing = ds.store
+        assert isinstance(backing, adapter.NativeStore)
+        backing.on_close.append(lock.release_with(backing, fd))  # adapter.close() releases it at once
         return ds
     raise StoreError(f"{out}: the store kept changing while opening it; retry")
 
@@ -196,24 +195,17 @@ def writing(build_dir: Path | None = None, what: str = "import") -> Iterator[Dat
         layers_mod.recover(build_dir)
         if not is_fresh(out):
             ds, _ = build(out)
-            del ds
-            gc.collect()
+            adapter.of(ds).close()
         version = _new_version(out)
         current = False
         try:
             shutil.copytree(out.resolve() / "db", version / "db")
-            ds = new_dataset("oxigraph", version / "db")
+            st = adapter.of(new_dataset("oxigraph", version / "db"))
             with layers_mod.session(build_dir):
-                try:
-                    yield ds
-                    counts = _recount(ds, json.loads((out / STAMP).read_text()).get("triples", {}), build_dir)
-                    inner = oxigraph_store(ds)
-                    if inner is not None:
-                        inner.flush()
-                        del inner
-                finally:
-                    del ds
-                    gc.collect()
+                with st:  # closed (files released) when the block ends, whatever happens
+                    yield st.ds
+                    counts = _recount(st.ds, json.loads((out / STAMP).read_text()).get("triples", {}), build_dir)
+                    st.flush()
                 _stamp(version, out, counts, layers_mod.pending_index(build_dir))
                 _make_current(out, version)
                 current = True
@@ -232,9 +224,7 @@ def _recount(ds: Dataset, old: dict[str, int], build_dir: Path) -> dict[str, int
     from cyberkg.core.namespaces import G_DERIVED
 
     layers_total = sum(info.triples for info in layers_mod.read_index(build_dir).values())
-    derived = 0
-    for row in ds.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G_DERIVED}> {{ ?s ?p ?o }} }}"):
-        derived = int(str(row[0]))  # type: ignore[index]
+    derived = adapter.of(ds).count(str(G_DERIVED))
     counts = {k: v for k, v in old.items() if k not in ("layers", "derived")}
     if layers_total:
         counts["layers"] = layers_total
@@ -264,6 +254,9 @@ def open_built(out: Path | None = None, rebuild: bool = True) -> Dataset:
     return _open_version(out)
 
 
-def release() -> None:
-    """Let the Oxigraph lock go: rdflib datasets hold reference cycles, so collect them now."""
-    gc.collect()
+def release(ds: Dataset | None = None) -> None:
+    """Let ``ds`` go now (its Oxigraph files and the reader's hold on its version), without waiting
+    for a garbage collection: the same as ``store.adapter.of(ds).close()``. Without ``ds``, nothing
+    to do (kept for callers of the old form)."""
+    if ds is not None:
+        adapter.of(ds).close()

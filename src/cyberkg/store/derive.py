@@ -141,7 +141,7 @@ def derive(ds: Dataset) -> dict[str, int]:
     """Materialise every derivation into the derived graph of ``ds``; return triples per step.
     On Oxigraph the CONSTRUCTs run on Oxigraph's own terms (no round trip through rdflib objects:
     2.1 s instead of 7.4 s at 1M triples; see docs/bench.md)."""
-    from cyberkg.store import adapter
+    import cyberkg.store.adapter as adapter
 
     store = adapter.of(ds)
     store.clear_graph(str(G_DERIVED))

@@ -238,6 +238,8 @@ def saved_graphs(build_dir: Path | None = None) -> dict[URIRef, Graph]:
 
 def put(ds: Dataset, info: LayerInfo, g: Graph, build_dir: Path | None = None) -> dict[str, int]:
     """Replace layer ``info.name`` in ``ds`` with ``g``, re-derive, and save it; ``g`` is already valid."""
+    import cyberkg.store.adapter as adapter
+    from cyberkg.record.mapping import NTriples
     from cyberkg.store.backend import add_graph
     from cyberkg.store.derive import derive
 
@@ -246,13 +248,14 @@ def put(ds: Dataset, info: LayerInfo, g: Graph, build_dir: Path | None = None) -
     index = read_index(build_dir)
     index[info.name] = info
     _write_index(index, build_dir)
-    ds.graph(info.graph).remove((None, None, None))
-    add_graph(ds, info.graph, g)
+    adapter.of(ds).clear_graph(str(info.graph))
+    add_graph(ds, info.graph, NTriples(data, len(g)))  # the canonical bytes just written, bulk-loaded
     return derive(ds)
 
 
 def remove(ds: Dataset, name: str, build_dir: Path | None = None) -> LayerInfo:
     """Take layer ``name`` out of ``ds`` and out of the saved layers; re-derive."""
+    import cyberkg.store.adapter as adapter
     from cyberkg.record.schema import did_you_mean
     from cyberkg.store.derive import derive
 
@@ -262,7 +265,7 @@ def remove(ds: Dataset, name: str, build_dir: Path | None = None) -> LayerInfo:
         known = "known layers: " + ", ".join(index) if index else "no layers yet"
         hint = did_you_mean(name, index) or known
         raise LayerError(f"no layer named {name!r}; {hint}")
-    ds.graph(info.graph).remove((None, None, None))
+    adapter.of(ds).clear_graph(str(info.graph))
     derive(ds)
     _write_index(index, build_dir)
     _delete_layer_file(name, build_dir)

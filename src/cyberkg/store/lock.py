@@ -110,9 +110,10 @@ def hold_shared(version: Path) -> int | None:
     return _try_flock(version, fcntl.LOCK_SH)
 
 
-def release_with(owner: Any, fd: int) -> None:
-    """Keep the shared lock ``fd`` for as long as ``owner`` lives."""
-    weakref.finalize(owner, os.close, fd)
+def release_with(owner: Any, fd: int) -> weakref.finalize:
+    """Keep the shared lock ``fd`` for as long as ``owner`` lives (or until the returned finaliser
+    is called, which releases it at once)."""
+    return weakref.finalize(owner, os.close, fd)
 
 
 def try_retire(version: Path) -> bool:
