@@ -224,7 +224,7 @@ def stats(fmt: str) -> None:
 
 # Commands that live in their own modules (views, endpoints, imports) register here.
 for _mod in ("cyberkg.cli.viz", "cyberkg.cli.remote", "cyberkg.cli.imports", "cyberkg.cli.serve",
-             "cyberkg.cli.docs", "cyberkg.cli.report"):
+             "cyberkg.cli.docs", "cyberkg.cli.report", "cyberkg.cli.matrix"):
     if importlib.util.find_spec(_mod) is not None:
         for _cmd in importlib.import_module(_mod).COMMANDS:
             main.add_command(_cmd)

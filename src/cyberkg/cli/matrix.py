@@ -1,0 +1,38 @@
+"""``cyberkg matrix``: the brief's annex matrix by instrument function (cyberkg.analysis.matrix)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from cyberkg.core.output import FORMATS, render
+
+
+@click.command("matrix")
+@click.option("--as-of", "as_of", default="2020-11-26", show_default=True, help="Date of the analysis (or 'today').")
+@click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
+@click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
+              help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
+                   "practice after its date.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format for rows.")
+@click.option("--endpoint", envvar="CYBERKG_ENDPOINT", default=None, metavar="URL",
+              help="Run on a SPARQL 1.1 endpoint instead of the embedded store (also CYBERKG_ENDPOINT).")
+def matrix(as_of: str, sides: str, event_window: int, fmt: str, endpoint: str | None) -> None:
+    """The annex matrix: for each instrument function, EU only / US only / both separately / each with
+    third partners / jointly, with the instruments behind each cell."""
+    from cyberkg.analysis.matrix import build_matrix
+    from cyberkg.cli.main import open_source
+
+    m = build_matrix(open_source(endpoint), as_of, sides.split(","), event_window)
+    if fmt == "json":
+        click.echo(json.dumps(m.to_json(), indent=2, ensure_ascii=False))
+        return
+    cols, rows = m.table()
+    click.echo(render(cols, rows, fmt), nl=False)
+    if fmt == "table":
+        click.echo(f"\n{m.rule}", err=True)
+
+
+COMMANDS = [matrix]
