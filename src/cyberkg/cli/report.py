@@ -35,37 +35,59 @@ def _sides(text: str) -> list[str]:
 @click.option("--as-of", "as_of", default="today", show_default=True, help="Date of the report (or 'today').")
 @click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
 @click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
-@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True,
-              help="html: one self-contained page (opens offline); md: Markdown for a forge; json: the data.")
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "pdf"]), default="html", show_default=True,
+              help="html: one self-contained page (opens offline; prints to A4); md: Markdown for a forge; json: "
+                   "the data; pdf: the brief as an A4 PDF (printed by headless Chromium), --annex adds the detail.")
+@click.option("--annex/--no-annex", "annex", default=None,
+              help="Add the full detail after the brief (default: yes for html, md and json; no for pdf).")
+@click.option("--curated-only", is_flag=True, help="Leave imported layers out: the curated record alone.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="File to write (default build/report.html, build/report.md or build/report.json); - for stdout.")
+              help="File to write (default build/report.html, .md, .json or .pdf); - for stdout.")
 @lang_option
 @endpoint_option
-def report_cmd(as_of: str, sides: str, count_dialogues: bool, fmt: str, output: Path | None, lang: str | None,
-               endpoint: str | None) -> None:
-    """The analyst's report: per shared goal its status, pursuers, joint and single-side instruments,
-    divergences and feasible joint actions; the record-wide figures; the changes since the brief's
-    date (2020-11-26); the network metrics. Every claim links to its sources."""
-    from cyberkg.analysis.report import build_report
+def report_cmd(as_of: str, sides: str, count_dialogues: bool, fmt: str, annex: bool | None, curated_only: bool,
+               output: Path | None, lang: str | None, endpoint: str | None) -> None:
+    """The analyst's brief, then its annex: key findings (shared goals, how they are covered and at
+    what commitment, the gaps, the best feasible joint actions with counterparts and venue), where
+    both sides act, the divergences and what changed since the brief's date (2020-11-26); then per
+    shared goal its status, pursuers, joint and single-side instruments, divergences and feasible
+    joint actions, the record-wide figures and the network metrics. Every claim cites its sources,
+    official ones first. The date defaults to today, as for `cyberkg gaps`."""
+    from cyberkg.analysis.brief import build as build_brief
     from cyberkg.core import paths
     from cyberkg.core.atomic import write_atomic
 
-    data = build_report(open_source(endpoint), as_of, _sides(sides), count_dialogues, lang=lang)
-    if fmt == "html":
+    if curated_only and endpoint:
+        raise click.UsageError("--curated-only reads the curated record from graph/; it cannot be combined with "
+                               "--endpoint")
+    data = build_brief(open_source(endpoint), as_of, _sides(sides), count_dialogues, lang=lang,
+                       curated_only=curated_only)
+    for warning in data["executive_brief"]["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+    with_annex = (fmt != "pdf") if annex is None else annex
+    if fmt in ("html", "pdf"):
         from cyberkg.views.report_html import render as render_html
 
-        text = render_html(data)
+        text = render_html(data, annex=with_annex)
     elif fmt == "md":
         from cyberkg.views.report_md import render as render_md
 
-        text = render_md(data)
+        text = render_md(data, annex=with_annex)
     else:
         text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if fmt == "pdf":
+        from cyberkg.views.pdf import html_to_pdf
+
+        payload = html_to_pdf(text, data["as_of"])
+    else:
+        payload = text.encode("utf-8")
     if output is not None and str(output) == "-":
-        click.echo(text, nl=False)
+        import sys
+
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
         return
     path = output or paths.build_dir() / f"{DEFAULT_NAME}.{fmt}"
-    payload = text.encode("utf-8")
     write_atomic(path, payload)
     s = data["summary"]
     click.echo(f"wrote {path} ({len(payload):,} bytes): {s['shared']} shared goal(s) as of {data['as_of']}, "

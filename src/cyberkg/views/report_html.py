@@ -19,6 +19,20 @@ def _url(value: Any) -> str | None:
     return text if re.match(r"^https?://", text, re.I) else None
 
 
+def css_string(value: Any) -> str:
+    """Data as the inside of a CSS string: every character but letters, digits, space and plain
+    punctuation as a CSS escape, so no quote, backslash or ``</style>`` can leave the string."""
+    out = []
+    for ch in " ".join(str(value or "").split()):
+        out.append(ch if ch.isascii() and (ch.isalnum() or ch in " .,:;-()/") else f"\\{ord(ch):06x}")
+    return "".join(out)
+
+
+def type_label(report: dict[str, Any], slug: Any) -> str:
+    """An instrument type's label from the vocabulary (its slug only when the vocabulary has none)."""
+    return str((report.get("labels") or {}).get("instrument-type", {}).get(str(slug)) or slug)
+
+
 def figures_svg(report: dict[str, Any]) -> dict[str, str]:
     """The three record-wide charts as SVG text."""
     a, b = report["sides"]
@@ -26,7 +40,7 @@ def figures_svg(report: dict[str, Any]) -> dict[str, str]:
     fig = report["figures"]
     rows = fig["type_matrix"]
     matrix = charts.grouped_bars(f"Instruments in force on {report['as_of']} by type: {a} alone, {b} alone, jointly",
-                                 [r["type"] for r in rows], [a, b, "joint"],
+                                 [type_label(report, r["type"]) for r in rows], [a, b, "joint"],
                                  {s: [r[s] for r in rows] for s in (a, b, "joint")}, labels)
     years = fig["per_year"]
     per_year = charts.stacked_columns(f"Instruments by year they took effect, by side (to {report['as_of']})",
@@ -39,13 +53,20 @@ def figures_svg(report: dict[str, Any]) -> dict[str, str]:
     return {"matrix": matrix, "per_year": per_year, "incidents": inc}
 
 
-def render(report: dict[str, Any]) -> str:
-    """The page as a string."""
+def brief_sources(report: dict[str, Any]) -> set[str]:
+    """The sources the brief itself cites (the PDF without its annex lists only these)."""
+    x = report.get("executive_brief") or {}
+    return {src for sec in x.get("sections", []) for s in sec["sentences"] for src in s["sources"]}
+
+
+def render(report: dict[str, Any], annex: bool = True) -> str:
+    """The page as a string: the brief, then (``annex``) the full detail; the sources cited."""
     import jinja2
     from markupsafe import Markup
 
-    numbers = {s["source"]: i for i, s in enumerate(report["sources"], start=1)}
-    sources = [{**s, "n": numbers[s["source"]], "href": _url(s.get("url"))} for s in report["sources"]]
+    listed = report["sources"] if annex else [s for s in report["sources"] if s["source"] in brief_sources(report)]
+    numbers = {s["source"]: i for i, s in enumerate(listed, start=1)}
+    sources = [{**s, "n": numbers[s["source"]], "href": _url(s.get("url"))} for s in listed]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
 
@@ -59,9 +80,15 @@ def render(report: dict[str, Any]) -> str:
         return Markup('<sup class="cite">[' + ", ".join(link[n] for n in items) + "]</sup>")
 
     env.filters["cite"] = cite
-    svg = {k: Markup(v) for k, v in figures_svg(report).items()}
+    env.filters["css_string"] = css_string
+    env.filters["type_label"] = lambda slug: type_label(report, slug)
+    svg = {k: Markup(v) for k, v in figures_svg(report).items()} if annex else {}
+    x = dict(report.get("executive_brief") or {"title": report["title"], "warnings": [], "sections": []})
+    x["running"] = f"{x.get('pair') or ' – '.join(report['sides'])} cyber policy brief, as of {report['as_of']}"
+    x["inputs_text"] = report.get("inputs_text") or "the curated record"
     page = env.from_string(TEMPLATE.read_text(encoding="utf-8")).render(
-        r=report, a=report["sides"][0], b=report["sides"][1], sources=sources, svg=svg, status_text=STATUS_TEXT)
+        r=report, x=x, annex=annex, a=report["sides"][0], b=report["sides"][1], sources=sources, svg=svg,
+        status_text=STATUS_TEXT)
     from cyberkg.views.viz import external_references
 
     found = external_references(page)
@@ -72,13 +99,13 @@ def render(report: dict[str, Any]) -> str:
     return page
 
 
-def write(report: dict[str, Any], path: str | Path) -> int:
+def write(report: dict[str, Any], path: str | Path, annex: bool = True) -> int:
     """Write the page atomically; return its size in bytes."""
     from cyberkg.core.atomic import write_atomic
 
-    data = render(report).encode("utf-8")
+    data = render(report, annex).encode("utf-8")
     write_atomic(Path(path), data)
     return len(data)
 
 
-__all__ = ["figures_svg", "render", "write"]
+__all__ = ["brief_sources", "css_string", "figures_svg", "render", "type_label", "write"]
