@@ -15,16 +15,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## make run: set up, build the graph, print the gap analysis as of the brief's date and today,
-## write build/cyberkg.ttl and the analyst's report build/report.html
+## make run: set up, build the graph, write build/cyberkg.ttl (with the derived triples, so every
+## .rq file runs on it as it stands in any SPARQL store) and the analyst's brief build/report.html,
+## then print the gaps as of the brief's date and today
 run: setup
-	$(BIN)/cyberkg build
-	$(BIN)/cyberkg gaps --as-of 2020-11-26
+	@$(BIN)/cyberkg build
+	@$(BIN)/cyberkg export --format turtle --derived -o build/cyberkg.ttl
+	@echo "wrote build/cyberkg.ttl (Turtle with the derived triples)"
+	@$(BIN)/cyberkg report --as-of today -o build/report.html
 	@echo
-	$(BIN)/cyberkg gaps --as-of today
-	$(BIN)/cyberkg export --format turtle -o build/cyberkg.ttl
-	$(BIN)/cyberkg report --as-of today -o build/report.html
-	@echo "The analyst's report: $(CURDIR)/build/report.html (one file, opens offline in any browser)"
+	@$(BIN)/cyberkg summary --as-of 2020-11-26 --as-of today
+	@echo
+	@echo "The analyst's brief: $(CURDIR)/build/report.html (one file, opens offline; cyberkg report --format pdf prints it)"
 
 ## make test: set up (Python packages and the browser the view tests drive), check lint and types,
 ## and run the test suite
@@ -32,10 +34,10 @@ test: setup browser lint typecheck
 	$(BIN)/python -m pytest -q
 
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; } || { \
+	  echo "installing Debian's chromium (browser tests, report --format pdf) and poppler-utils (PDF pages to images)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; fi; }
 
 check: lint typecheck
 

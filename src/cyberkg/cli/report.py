@@ -143,4 +143,32 @@ def metrics_cmd(as_of: str, sides: str, fmt: str, endpoint: str | None) -> None:
     click.echo(render(cols, rows, fmt), nl=False)
 
 
-COMMANDS = [report_cmd, diff_cmd, metrics_cmd]
+@click.command("summary")
+@click.option("--as-of", "dates", multiple=True, default=("2020-11-26", "today"), show_default=True,
+              help="A date to summarise (repeat the option for several; 'today' allowed).")
+@click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
+@click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
+@endpoint_option
+def summary_cmd(dates: tuple[str, ...], sides: str, count_dialogues: bool, endpoint: str | None) -> None:
+    """A few lines per date: how many goals both sides pursue, and the gaps by name (what `make run`
+    prints; `cyberkg gaps` gives the detail, `cyberkg report` the argued brief)."""
+    from cyberkg.analysis.gaps import find_gaps
+
+    ds = open_source(endpoint)
+    for n, date in enumerate(dates):
+        rep = find_gaps(ds, date, _sides(sides), count_dialogues, details=False)
+        a, b = rep.sides
+        shared = len(rep.gaps) + len(rep.covered)
+        if n:
+            click.echo("")
+        click.echo(f"As of {rep.as_of}: {a} and {b} share {shared} goal(s) in the record; "
+                   f"{len(rep.gaps)} have no joint instrument (gaps):")
+        for gap in rep.gaps:
+            click.echo(f"  - {gap.label}")
+        if not rep.gaps:
+            click.echo("  (none)")
+        if not shared:
+            click.echo(f"warning: {a} and {b} share no goal in the record on {rep.as_of}", err=True)
+
+
+COMMANDS = [report_cmd, diff_cmd, metrics_cmd, summary_cmd]
