@@ -47,6 +47,7 @@ class Instrument:
     addresses: set[str] = field(default_factory=set)
     responds: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)
+    functions: set[str] = field(default_factory=set)  # what it does: instrument-function slugs (#16)
 
     @functools.cached_property
     def sides(self) -> set[str]:
@@ -211,6 +212,13 @@ def load_facts(ds: Any) -> Facts:
             if value and value not in d[key]:
                 d[key].append(value)
     ancestors: dict[str, set[str]] = {}
+    for r in _rows(ds, "function-links"):  # instrument functions, divergences' limits and rules_out (#16)
+        if r["link"] == "function" and r["subject"] in instruments:
+            instruments[r["subject"]].functions.add(r["function"])
+        elif r["subject"] in divergences:
+            items = divergences[r["subject"]].setdefault("limits" if r["link"] == "limits" else "rules_out", [])
+            if r["function"] not in items:
+                items.append(r["function"])
     for r in _rows(ds, "goal-ancestors"):
         goal_labels[r["goal"]] = r["label"]
         ancestors.setdefault(r["goal"], set())
