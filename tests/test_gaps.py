@@ -51,19 +51,25 @@ def test_dialogues_count_only_on_request(tiny_ds) -> None:  # type: ignore[no-un
 def test_member_state_is_not_the_eu_side(tiny_ds) -> None:  # type: ignore[no-untyped-def]
     report = find_gaps(tiny_ds, "2020-11-26")
     evidence = next(g for g in report.gaps if g.label == "Cross-border evidence")
-    # the Germany–FBI arrangement is bilateral: it shows as an instrument the US side uses alone
-    assert [i["label"] for i in evidence.alone["US"]] == ["Germany-US arrangement"]
-    assert "EU" not in evidence.alone
+    # the Germany–FBI arrangement is not EU-US: the US acts with a third partner, an EU member state
+    assert "US" not in evidence.alone and "EU" not in evidence.alone
+    (row,) = evidence.with_partners["US"]
+    assert row["label"] == "Germany-US arrangement"
+    assert row["partners"] == ["Germany (EU member state, not the EU)"]
+    assert (row["lifecycle"], row["commitment"], row["scope"]) == ("standing", "binding", "plurilateral")
 
 
 def test_gap_details_trace_pursuers_to_sources(tiny_ds) -> None:  # type: ignore[no-untyped-def]
     report = find_gaps(tiny_ds, "2020-11-26")
     sanctions = next(g for g in report.gaps if g.label == "Impose costs")
-    assert {p["actorLabel"] for p in sanctions.pursuers["EU"]} == {"European Union"}
-    assert sanctions.pursuers["US"][0]["source"] == iri("source", "us-strategy")
-    assert sanctions.pursuers["US"][0]["url"] == "https://example.org/us-strategy"
+    stated = {p["actorLabel"] for p in sanctions.pursuers["EU"] if not p.get("inferredFrom")}
+    assert stated == {"European Union"}
+    us = next(p for p in sanctions.pursuers["US"] if not p.get("inferredFrom"))
+    assert us["source"] == iri("source", "us-strategy")
+    assert us["url"] == "https://example.org/us-strategy"
     assert {i["label"] for i in sanctions.alone["EU"]} == {"EU sanctions regime", "EU attribution"}
     assert {i["label"] for i in sanctions.alone["US"]} == {"US executive order"}
+    assert all(i["partners"] == [] and i["scope"] is None for i in sanctions.alone["EU"])
 
 
 def test_joint_instruments_for_related_goals(tiny_ds) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,11 @@ instruments (type, dates, parties and their sides, goals served, incidents answe
 actors (part of, side), sources (title, identifier, URL), divergences and the facts recorded with
 medium or low confidence. The report, the diff, the feasible actions and the metrics read from it
 so that two dates cost one set of queries. Runs on the embedded store and on a remote endpoint.
+
+The coverage model's rules (lifecycle, effective end, commitment, multilateral, sides, inferred
+pursuits) are derived at build time (:mod:`cyberkg.store.derive`); the facts carry their results
+and Python only compares dates with them: an instrument *covers* a date when it is standing and
+in force then, or an event within the event window before it (:func:`events_from`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,19 @@ def day(value: Any) -> dt.date | None:
     return None
 
 
+EVENT_WINDOW = 2  # years an event counts as evidence of practice after its date (--event-window)
+COMMITMENTS = ("binding", "institutional", "political", "operational")  # strongest first
+STRENGTH = {"binding": 4, "institutional": 3, "political": 2, "operational": 1}
+
+
+def events_from(on: dt.date, years: int = EVENT_WINDOW) -> dt.date:
+    """The first day before which an event no longer counts on ``on``: ``on`` minus ``years``
+    (29 February -> 28), as the catalogue queries compute ``?eventsFrom``; an event counts while
+    ``events_from < date <= on``."""
+    day_ = 28 if (on.month, on.day) == (2, 29) else on.day
+    return dt.date(on.year - years, on.month, day_)
+
+
 @dataclass
 class Instrument:
     iri: str
@@ -48,6 +66,10 @@ class Instrument:
     responds: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)
     functions: set[str] = field(default_factory=set)  # what it does: instrument-function slugs (#16)
+    lifecycle: str = "standing"  # derived: standing | event
+    commitment: str | None = None  # derived: binding | institutional | political | operational
+    multilateral: bool = False  # derived: a UN text or 10+ parties on no side
+    member_of: dict[str, set[str]] = field(default_factory=dict)  # party IRI -> sides it is a member of
 
     @functools.cached_property
     def sides(self) -> set[str]:
@@ -55,7 +77,37 @@ class Instrument:
         return {s for codes in self.party_sides.values() for s in codes}
 
     def in_force(self, on: dt.date) -> bool:
-        return self.start is not None and self.start <= on and (self.end is None or self.end > on)
+        """Standing, started and not ended (the derived end: ended, expired, struck down, superseded)."""
+        return (self.lifecycle == "standing" and self.start is not None and self.start <= on
+                and (self.end is None or self.end > on))
+
+    def covers(self, on: dt.date, window: int = EVENT_WINDOW) -> bool:
+        """In force on ``on``, or an event within ``window`` years before it (evidence of practice)."""
+        if self.lifecycle == "event":
+            return self.start is not None and events_from(on, window) < self.start <= on
+        return self.in_force(on)
+
+    def partners(self, a: str, b: str) -> list[str]:
+        """IRIs of the parties on neither side (third partners), sorted."""
+        return sorted(p for p, codes in self.party_sides.items() if a not in codes and b not in codes)
+
+    def scope(self, a: str, b: str) -> str | None:
+        """multilateral, plurilateral (third partners), bilateral (a joint instrument with none), or
+        None (one side alone) — as the catalogue's gap queries answer."""
+        if self.multilateral:
+            return "multilateral"
+        if self.partners(a, b):
+            return "plurilateral"
+        return "bilateral" if self.side_class(a, b) == "joint" else None
+
+    def partner_labels(self, a: str, b: str) -> list[str]:
+        """Third partners' labels; an EU member state reads "France (EU member state, not the EU)"."""
+        out = []
+        for p in self.partners(a, b):
+            label = self.parties.get(p, p)
+            member = sorted(self.member_of.get(p, set()) & {a, b})
+            out.append(f"{label} ({member[0]} member state, not the {member[0]})" if member else label)
+        return sorted(out)
 
     def started(self, on: dt.date) -> bool:
         return self.start is not None and self.start <= on
@@ -70,7 +122,12 @@ class Instrument:
     def brief(self) -> dict[str, Any]:
         return {"instrument": self.iri, "label": self.label, "type": self.type,
                 "start": self.start.isoformat() if self.start else None,
-                "end": self.end.isoformat() if self.end else None, "sources": list(self.sources)}
+                "end": self.end.isoformat() if self.end else None, "lifecycle": self.lifecycle,
+                "commitment": self.commitment, "sources": list(self.sources)}
+
+    def row(self, a: str, b: str) -> dict[str, Any]:
+        """:meth:`brief` with the pair-dependent fields of issue #15: scope and third partners."""
+        return {**self.brief(), "scope": self.scope(a, b), "partners": self.partner_labels(a, b)}
 
 
 @dataclass
@@ -113,7 +170,7 @@ class Facts:
             start, end = day(p["start"]), day(p.get("end"))
             if p.get("side") in codes and start is not None and start <= on and (end is None or end > on):
                 out.setdefault(str(p["side"]), []).append(
-                    {k: p.get(k) for k in ("actor", "actorLabel", "since", "source")})
+                    {k: p.get(k) for k in ("actor", "actorLabel", "since", "source", "inferredFrom")})
         for items in out.values():
             items.sort(key=lambda x: (str(x["since"]), str(x["actor"]), str(x["source"])))
         return out
@@ -161,7 +218,9 @@ def load_facts(ds: Any) -> Facts:
             continue
         instruments[r["instrument"]] = Instrument(
             r["instrument"], r["label"], r["type"], day(r.get("start")), day(r.get("end")),
-            {k: r.get(k) for k in ("adopted", "inForce", "ended", "struckDown")}, r.get("struckDownBy"))
+            {k: r.get(k) for k in ("adopted", "inForce", "ended", "struckDown", "expires")}, r.get("struckDownBy"),
+            lifecycle=r.get("lifecycle") or "standing", commitment=r.get("commitment"),
+            multilateral=str(r.get("multilateral")).lower() == "true")
     for r in _rows(ds, "instrument-parties"):
         inst = instruments.get(r["instrument"])
         if inst is None:
@@ -170,6 +229,8 @@ def load_facts(ds: Any) -> Facts:
         codes = inst.party_sides.setdefault(r["party"], set())
         if r.get("side"):
             codes.add(str(r["side"]).upper())
+        if r.get("memberOf"):
+            inst.member_of.setdefault(r["party"], set()).add(str(r["memberOf"]).upper())
     incidents: dict[str, dict[str, Any]] = {}
     goal_labels: dict[str, str] = {}
     for r in _rows(ds, "instrument-links"):
@@ -231,4 +292,4 @@ def load_facts(ds: Any) -> Facts:
                  _rows(ds, "uncertain-facts"), pursuits)
 
 
-__all__ = ["Facts", "Instrument", "day", "load_facts"]
+__all__ = ["COMMITMENTS", "EVENT_WINDOW", "STRENGTH", "Facts", "Instrument", "day", "events_from", "load_facts"]

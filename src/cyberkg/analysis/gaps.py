@@ -1,7 +1,11 @@
 """Gap analysis: shared goals with no joint instrument at a date, and why.
 
 Composes catalogue queries (``queries/gaps/*.rq``); runs unchanged on the embedded store and on
-a remote endpoint (anything with ``query(text)`` returning an rdflib-style result).
+a remote endpoint (anything with ``query(text)`` returning an rdflib-style result). The model
+(issue #15; rules derived in :mod:`cyberkg.store.derive`): a standing instrument covers a goal
+while in force, an event for ``event_window`` years after its date; ``min_commitment`` and
+``bilateral_only`` raise the bar; a covered goal states its strongest joint coverage
+(commitment and scope); what a side does without the other is *alone* or *with third partners*.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from typing import Any
 from rdflib import URIRef
 
 from cyberkg.analysis import catalogue as queries
+from cyberkg.analysis.facts import STRENGTH
 from cyberkg.core.errors import QueryError
 from cyberkg.core.output import plain
 
 HEADLINE = "gaps/shared-goals-without-joint-instrument"
+COVERED = "gaps/shared-goals-with-joint-instrument"
+SCOPES = ("bilateral", "plurilateral", "multilateral")  # closest partnership first
+CL = "https://w3id.org/cyberkg/vocab/commitment-level/"
 
 
 @dataclass
@@ -25,6 +33,7 @@ class Gap:
     label: str
     pursuers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     alone: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    with_partners: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # one side with third parties
     related_joint: list[dict[str, Any]] = field(default_factory=list)
     feasible: list[dict[str, Any]] = field(default_factory=list)  # cyberkg.analysis.feasible
     uncertain: list[dict[str, Any]] = field(default_factory=list)  # facts the gap depends on (medium/low)
@@ -41,6 +50,25 @@ class PossibleGap:
 
 
 @dataclass
+class Covered:
+    """A shared goal with joint coverage on the date: the joint instrument rows (lifecycle,
+    commitment, scope, partners) and the strongest of them as ``coverage`` {commitment, scope}."""
+
+    goal: str
+    label: str
+    joint: list[dict[str, Any]]
+
+    @property
+    def coverage(self) -> dict[str, Any]:
+        def rank(j: dict[str, Any]) -> tuple[int, int, str]:
+            return int(j.get("strength") or 0), -SCOPES.index(j.get("scope") or "multilateral"), str(j["instrument"])
+
+        best = max(self.joint, key=rank)
+        return {"commitment": best.get("commitment"), "scope": best.get("scope"), "instrument": best["instrument"],
+                "label": best["label"]}
+
+
+@dataclass
 class GapReport:
     as_of: str
     sides: list[str]
@@ -48,22 +76,46 @@ class GapReport:
     coverage: dict[str, Any]
     gaps: list[Gap]
     possible: list[PossibleGap] = field(default_factory=list)
+    covered: list[Covered] = field(default_factory=list)
+    event_window: int = 2
+    min_commitment: str | None = None
+    bilateral_only: bool = False
+
+    @property
+    def model(self) -> dict[str, Any]:
+        return {"event_window_years": self.event_window, "min_commitment": self.min_commitment or "operational",
+                "bilateral_only": self.bilateral_only, "dialogues_counted": self.count_dialogues}
 
     @property
     def rule(self) -> str:
         dialogues = ("dialogues and fora COUNT as joint instruments" if self.count_dialogues
                      else "dialogues and fora do NOT count as joint instruments (use --count-dialogues)")
-        return (f"A gap is a goal that {' and '.join(self.sides)} both pursue on {self.as_of} with no joint "
-                f"instrument (parties from both sides) in force that day in the curated record; {dialogues}.")
+        bar = []
+        if self.min_commitment and self.min_commitment != "operational":
+            bar.append(f"only {self.min_commitment} commitment or stronger counts (--min-commitment)")
+        if self.bilateral_only:
+            bar.append("only bilateral instruments count (--bilateral-only)")
+        return (f"A gap is a goal that {' and '.join(self.sides)} both pursue on {self.as_of} (stated in a strategy, "
+                f"or inferred from a standing instrument of the side that addresses it) with no joint instrument "
+                f"(parties from both sides) covering it that day in the curated record. A standing instrument covers "
+                f"while in force (until it ends, expires, is struck down or is superseded); an event (exercise, "
+                f"operation, statement, listing, indictment) is never in force and covers as evidence of practice "
+                f"for {self.event_window} year(s) after its date (--event-window); {dialogues}"
+                + "".join(f"; {b}" for b in bar) + ".")
 
     def to_json(self) -> list[dict[str, Any]]:
-        return [{
-            "goal": g.goal, "label": g.label, "as_of": self.as_of, "sides": self.sides,
-            "dialogues_counted": self.count_dialogues,
-            "pursuers": g.pursuers, "instruments_alone": g.alone, "related_joint_instruments": g.related_joint,
+        common = {"as_of": self.as_of, "sides": self.sides, "dialogues_counted": self.count_dialogues,
+                  "model": self.model}
+        out = [{
+            "goal": g.goal, "label": g.label, "status": "gap", **common,
+            "pursuers": g.pursuers, "instruments_alone": g.alone, "instruments_with_partners": g.with_partners,
+            "related_joint_instruments": g.related_joint,
             "feasible_actions": g.feasible, "depends_on_uncertain_fact": bool(g.uncertain),
             "uncertain_facts": g.uncertain,
         } for g in self.gaps]
+        out += [{"goal": c.goal, "label": c.label, "status": "covered", **common, "coverage": c.coverage,
+                 "joint_instruments": c.joint} for c in self.covered]
+        return out
 
     @property
     def uncertainty_rule(self) -> str:
@@ -100,7 +152,8 @@ def coverage(ds: Any) -> dict[str, Any]:
 
 def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, str] | list[str] = ("EU", "US"),
               count_dialogues: bool = False, details: bool = True, lang: str | None = None,
-              facts: Any = None) -> GapReport:
+              facts: Any = None, event_window: int = 2, min_commitment: str | None = None,
+              bilateral_only: bool = False) -> GapReport:
     """Shared goals of two sides with no joint instrument in force on ``as_of``; labels in ``lang``
     (else ``CYBERKG_LANG``, else English) where the graph has them. With ``details``: who pursues
     each gap, what each side does alone, joint instruments nearby, the feasible joint actions and
@@ -115,9 +168,16 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
     codes = [s.strip().upper() for s in sides]
     if len(codes) != 2 or codes[0] == codes[1]:
         raise QueryError("gaps compares two different sides, e.g. --sides EU,US")
+    if event_window < 0:
+        raise QueryError("--event-window is a number of years, 0 or more")
+    if min_commitment is not None and min_commitment not in STRENGTH:
+        raise QueryError(f"--min-commitment {min_commitment!r} is not one of {', '.join(STRENGTH)}")
     iris = side_iris(ds, codes)
-    common = {"sideA": str(iris[codes[0]]), "sideB": str(iris[codes[1]]), "asOf": as_of_text}
-    flag = {"countDialogues": "true" if count_dialogues else "false"}
+    common = {"sideA": str(iris[codes[0]]), "sideB": str(iris[codes[1]]), "asOf": as_of_text,
+              "eventWindow": str(event_window)}
+    flag = {"countDialogues": "true" if count_dialogues else "false",
+            "minCommitment": CL + (min_commitment or "operational"),
+            "bilateralOnly": "true" if bilateral_only else "false"}
     head = queries.run(queries.find(HEADLINE), ds, {**common, **flag})
     pursuers_q = queries.find("gaps/goal-pursuers")
     alone_q = queries.find("gaps/single-side-instruments-for-goal")
@@ -132,26 +192,62 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
                 side = str(r.get("side") or "")
                 if side in codes:
                     gap.pursuers.setdefault(side, []).append(
-                        {k: plain(r.get(k)) for k in ("actor", "actorLabel", "since", "source", "sourceTitle", "url")})
+                        {k: plain(r.get(k)) for k in ("actor", "actorLabel", "since", "source", "sourceTitle", "url",
+                                                      "inferredFrom", "inferredLabel")})
             alone = queries.run(alone_q, ds, {**common, **goal})
-            for r in alone.rows:
-                gap.alone.setdefault(str(r["side"]), []).append(
-                    {k: plain(r.get(k)) for k in ("instrument", "label", "type", "start")})
+            by_side = _one_side_rows(alone.rows)
+            for (side, _), row in sorted(by_side.items(), key=lambda kv: (kv[0][0], str(kv[1]["start"]), kv[0][1])):
+                (gap.with_partners if row["partners"] else gap.alone).setdefault(side, []).append(row)
             related = queries.run(related_q, ds,
-                                  {**common, **goal, **flag})
+                                  {**common, **goal, "countDialogues": flag["countDialogues"]})
             gap.related_joint = [{k: plain(r.get(k)) for k in ("relation", "relatedGoal", "relatedLabel",
                                                                "instrument", "label", "type", "start")}
                                  for r in related.rows]
         gaps.append(gap)
+    covered = _covered(queries.run(queries.find(COVERED), ds, {**common, **flag}).rows)
     possible: list[PossibleGap] = []
     if details:
-        possible = _feasible_and_doubts(ds, gaps, facts, as_of_text, (codes[0], codes[1]), common, flag)
+        possible = _feasible_and_doubts(ds, gaps, facts, as_of_text, (codes[0], codes[1]), covered)
     _relabel(ds, gaps, lang)
-    return GapReport(as_of_text, codes, count_dialogues, coverage(ds), gaps, possible)
+    return GapReport(as_of_text, codes, count_dialogues, coverage(ds), gaps, possible, covered, event_window,
+                     min_commitment, bilateral_only)
+
+
+def _one_side_rows(rows: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """single-side-instruments-for-goal rows (one per third partner) -> one row per instrument with
+    its partners' labels ("Germany (EU member state, not the EU)")."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (str(r["side"]), str(r["instrument"]))
+        row = out.setdefault(key, {**{k: plain(r.get(k)) for k in ("instrument", "label", "type", "start",
+                                                                   "lifecycle", "commitment")},
+                                   "scope": plain(r.get("scope")) or None, "partners": []})
+        if r.get("partner") is not None:
+            label = str(plain(r.get("partnerLabel")) or r["partner"])
+            member = plain(r.get("memberOf"))
+            text = f"{label} ({member} member state, not the {member})" if member else label
+            if text not in row["partners"]:
+                row["partners"].append(text)
+                row["partners"].sort()
+    return out
+
+
+def _covered(rows: list[Any]) -> list[Covered]:
+    """shared-goals-with-joint-instrument rows -> the covered goals, each with its joint instruments."""
+    by_goal: dict[str, Covered] = {}
+    for r in rows:
+        c = by_goal.setdefault(str(r["goal"]), Covered(str(r["goal"]), str(r["label"]), []))
+        if any(j["instrument"] == str(r["instrument"]) for j in c.joint):
+            continue
+        c.joint.append({"instrument": str(r["instrument"]), "label": str(r["instrumentLabel"]),
+                        "type": plain(r["type"]), "start": plain(r["start"]), "lifecycle": plain(r.get("lifecycle")),
+                        "commitment": plain(r.get("commitment")), "strength": int(plain(r.get("strength")) or 0),
+                        "scope": plain(r.get("scope")), "partners": []})
+    return sorted(by_goal.values(), key=lambda c: (c.label, c.goal))
 
 
 def _feasible_and_doubts(ds: Any, gaps: list[Gap], facts: Any, as_of: str, sides: tuple[str, str],
-                         common: dict[str, str], flag: dict[str, str]) -> list[PossibleGap]:
+                         covered_goals: list[Covered]) -> list[PossibleGap]:
     """Fill each gap's feasible actions and uncertain facts; return the possible gaps."""
     from cyberkg.analysis.facts import load_facts
     from cyberkg.analysis.feasible import feasible_actions
@@ -161,18 +257,19 @@ def _feasible_and_doubts(ds: Any, gaps: list[Gap], facts: Any, as_of: str, sides
     on = dt.date.fromisoformat(as_of)
     checker = Checker(facts)
     for gap in gaps:
-        gap.feasible = feasible_actions(gap.goal, gap.alone, facts, on, sides)
+        one_side = {s: gap.alone.get(s, []) + gap.with_partners.get(s, []) for s in sides}
+        gap.feasible = feasible_actions(gap.goal, one_side, facts, on, sides)
         gap.uncertain = gap_doubts(checker, gap.goal, gap.pursuers, sides)
-    covered: dict[str, tuple[str, list[dict[str, Any]]]] = {}
-    for r in queries.run(queries.find("gaps/shared-goals-with-joint-instrument"), ds, {**common, **flag}).rows:
-        entry = covered.setdefault(str(r["goal"]), (str(r["label"]), []))
-        entry[1].append({"instrument": str(r["instrument"]), "label": str(r["instrumentLabel"]),
-                         "type": plain(r["type"]), "start": plain(r["start"])})
+    a, b = sides
+    for c in covered_goals:  # partners of the joint instruments, from the facts' derived party sides
+        for j in c.joint:
+            inst = facts.instruments.get(j["instrument"])
+            j["partners"] = inst.partner_labels(a, b) if inst is not None else []
     possible = []
-    for goal, (label, joint) in sorted(covered.items(), key=lambda kv: (kv[1][0], kv[0])):
-        doubts = covered_doubts(checker, goal, [j["instrument"] for j in joint], sides)
+    for c in covered_goals:
+        doubts = covered_doubts(checker, c.goal, [j["instrument"] for j in c.joint], sides)
         if doubts:
-            possible.append(PossibleGap(goal, label, joint, doubts))
+            possible.append(PossibleGap(c.goal, c.label, c.joint, doubts))
     return possible
 
 
@@ -186,6 +283,7 @@ def _relabel(ds: Any, gaps: list[Gap], lang: str | None) -> None:
     for g in gaps:
         items += [(p, "actor", "actorLabel") for ps in g.pursuers.values() for p in ps]
         items += [(i, "instrument", "label") for xs in g.alone.values() for i in xs]
+        items += [(i, "instrument", "label") for xs in g.with_partners.values() for i in xs]
         items += [(j, "instrument", "label") for j in g.related_joint]
         items += [(j, "relatedGoal", "relatedLabel") for j in g.related_joint]
     names = labels.pick_many(ds, [URIRef(str(d[k])) for d, k, _ in items if d.get(k)], lang)
@@ -198,8 +296,9 @@ def _relabel(ds: Any, gaps: list[Gap], lang: str | None) -> None:
 def table_rows(report: GapReport) -> tuple[list[str], list[dict[str, Any]]]:
     """Flat rows for table/csv/md output: one row per gap."""
     a, b = report.sides
-    cols = ["goal", "label", f"{a} pursuers", f"{b} pursuers", f"{a} alone", f"{b} alone", "joint nearby",
-            "feasible actions", "uncertain facts"]
+    cols = ["goal", "label", f"{a} pursuers", f"{b} pursuers", f"{a} alone", f"{b} alone",
+            f"{a} with third partners", f"{b} with third partners", "joint nearby", "feasible actions",
+            "uncertain facts"]
     rows = []
     for g in report.gaps:
         def names(items: list[dict[str, Any]], key: str) -> str:
@@ -210,6 +309,10 @@ def table_rows(report: GapReport) -> tuple[list[str], list[dict[str, Any]]]:
             f"{b} pursuers": names(g.pursuers.get(b, []), "actorLabel"),
             f"{a} alone": names(g.alone.get(a, []), "label"),
             f"{b} alone": names(g.alone.get(b, []), "label"),
+            f"{a} with third partners": "; ".join(sorted({f"{i['label']} (with {', '.join(i['partners'])})"
+                                                           for i in g.with_partners.get(a, [])})),
+            f"{b} with third partners": "; ".join(sorted({f"{i['label']} (with {', '.join(i['partners'])})"
+                                                           for i in g.with_partners.get(b, [])})),
             "joint nearby": "; ".join(sorted({f"{j['label']} ({j['relation']}: {j['relatedLabel']})"
                                                for j in g.related_joint})),
             "feasible actions": "; ".join(a_["action"] for a_ in g.feasible),

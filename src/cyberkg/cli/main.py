@@ -154,15 +154,25 @@ def query(name: str, params: tuple[str, ...], fmt: str, lang: str | None, endpoi
 @click.option("--as-of", "as_of", default="2020-11-26", show_default=True, help="Date of the analysis (or 'today').")
 @click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
 @click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
+@click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
+              help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
+                   "practice after its date.")
+@click.option("--min-commitment", "min_commitment", default=None,
+              type=click.Choice(["binding", "institutional", "political", "operational"]),
+              help="Count only joint coverage at this commitment level or stronger.")
+@click.option("--bilateral-only", "bilateral_only", is_flag=True,
+              help="Count only bilateral joint instruments (every party on one of the two sides).")
 @format_option
 @lang_option
 @endpoint_option
-def gaps(as_of: str, sides: str, count_dialogues: bool, fmt: str, lang: str | None, endpoint: str | None) -> None:
-    """Shared goals with no joint instrument in force at a date, with who pursues them and what each
-    side does alone."""
+def gaps(as_of: str, sides: str, count_dialogues: bool, event_window: int, min_commitment: str | None,
+         bilateral_only: bool, fmt: str, lang: str | None, endpoint: str | None) -> None:
+    """Shared goals with no joint instrument covering them at a date, with who pursues them and what
+    each side does alone or with third partners (JSON: covered goals too, with their coverage)."""
     from cyberkg.analysis.gaps import find_gaps, table_rows
 
-    report = find_gaps(open_source(endpoint), as_of, sides.split(","), count_dialogues, lang=lang)
+    report = find_gaps(open_source(endpoint), as_of, sides.split(","), count_dialogues, lang=lang,
+                       event_window=event_window, min_commitment=min_commitment, bilateral_only=bilateral_only)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return

@@ -28,6 +28,12 @@ def _wrap(text: str, indent: int, cols: int, hang: int = 2) -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [" " * indent]
 
 
+def _kind(i: dict[str, Any]) -> str:
+    """"agreement, binding" / "exercise, operational event"."""
+    extra = ", ".join(x for x in (i.get("commitment"), "event" if i.get("lifecycle") == "event" else None) if x)
+    return f"{i['type']}, {extra.replace(', event', ' event')}" if extra else str(i["type"])
+
+
 def blocks(report: Any, cols: int | None = None) -> str:
     """The gap report (a :class:`cyberkg.analysis.gaps.GapReport`) as text blocks."""
     cols = cols or width()
@@ -39,6 +45,9 @@ def blocks(report: Any, cols: int | None = None) -> str:
     out += _wrap(f"Rule: {report.rule}", 0, cols)
     out += _wrap(f"Uncertainty: {report.uncertainty_rule}", 0, cols)
     out += _wrap(f"Record: {cov['sources']} sources dated {cov['first_source']} to {cov['last_source']}.", 0, cols)
+    if getattr(report, "covered", None):
+        out += _wrap("Covered (strongest joint coverage): " + "; ".join(
+            f"{c.label} ({c.coverage['commitment']}, {c.coverage['scope']})" for c in report.covered) + ".", 0, cols)
     for n, g in enumerate(report.gaps, start=1):
         out.append("")
         out += _wrap(f"{n}. {g.label}  [GAP{' · UNCERTAIN' if g.uncertain else ''}]", 0, cols)
@@ -49,13 +58,21 @@ def blocks(report: Any, cols: int | None = None) -> str:
                 if p is None:
                     out += _wrap("—", 5, cols)
                     continue
+                if p.get("inferredFrom"):
+                    out += _wrap(f"{p.get('actorLabel')}, since {p.get('since')} — inferred from "
+                                 f"{p.get('inferredLabel') or p['inferredFrom']} (a standing instrument for it)",
+                                 5, cols)
+                    continue
                 stated = p.get("sourceTitle") or p.get("source") or "?"
                 url = f" <{p['url']}>" if p.get("url") else ""
                 out += _wrap(f"{p.get('actorLabel')}, since {p.get('since')} — stated in {stated}{url}", 5, cols)
         for side in (a, b):
             out += _wrap(f"{side} alone:", 3, cols)
             for i in g.alone.get(side, []) or [None]:
-                out += _wrap("—" if i is None else f"{i['label']} ({i['type']}, from {i['start']})", 5, cols)
+                out += _wrap("—" if i is None else f"{i['label']} ({_kind(i)}, from {i['start']})", 5, cols)
+            for i in g.with_partners.get(side, []):
+                out += _wrap(f"{side} with {', '.join(i['partners'])}: {i['label']} ({_kind(i)}, from {i['start']})",
+                             5, cols)
         if g.related_joint:
             out += _wrap("Joint instruments nearby:", 3, cols)
             for j in g.related_joint:
