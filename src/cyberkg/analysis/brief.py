@@ -90,10 +90,8 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def _type_label(ctx: Context, slug: str, n: int = 1) -> str:
-    label = ctx.type_labels.get(slug, slug.replace("-", " "))
-    label = label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
-    return label if n == 1 else label + ("" if label.endswith("s") else "s")
+def _type_label(ctx: Context, slug: str) -> str:
+    return ctx.type_labels.get(slug, slug.replace("-", " "))
 
 
 def _sentence(text: str, sources: list[str] | None = None) -> dict[str, Any]:
@@ -202,40 +200,48 @@ def _actions(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
 
 
 def _commonalities(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
+    """Where both sides act, by function (the annex matrix; by legal form when the report has no
+    function matrix)."""
     a, b = r["sides"]
     fig = r.get("figures") or {}
-    rows = fig.get("function_matrix") or []
-    key = "function" if rows else "type"
-    rows = rows or fig.get("type_matrix") or []
-    both = [x for x in rows if x.get("class") == "both separately"]
-    joint = [x for x in rows if x.get("class") == "jointly" or x.get("joint")]
+    by_function = fig.get("function_matrix") or []
+    rows = by_function or fig.get("type_matrix") or []
 
-    def name(x: dict[str, Any], n: int = 2) -> str:
-        return str(x.get("label") or _type_label(ctx, str(x.get(key)), n))
+    def name(x: dict[str, Any]) -> str:
+        return str(x.get("label") or _type_label(ctx, str(x.get("type"))))
 
-    def _count(x: dict[str, Any], label: str) -> str:
-        return f"{label} ({a} {x.get(a, 0)}, {b} {x.get(b, 0)})"
+    def count(x: dict[str, Any], side: str) -> int:
+        counts = x.get("counts")
+        if isinstance(counts, dict):
+            return int(counts.get(f"{side} alone", 0) or 0) + int(counts.get(f"{side} with third partners", 0) or 0)
+        return int(x.get(side, 0) or 0)
 
+    def joint(x: dict[str, Any]) -> int:
+        counts = x.get("counts")
+        return int((counts.get("jointly", 0) if isinstance(counts, dict) else x.get("joint", 0)) or 0)
+
+    kind = "function" if by_function else "instrument type"
+    both = [x for x in rows if x.get("class") in ("both separately", "each with third partners")]
+    together = [x for x in rows if x.get("class") == "jointly"]
     out = []
     if both:
-        out.append(_sentence(
-            f"Both sides use, each on its own, {_names([_count(x, name(x)) for x in both], 10)}: "
-            "the same kind of tool on each side of the Atlantic, without a joint one — the raw material of a joint "
-            "action."))
-    if joint:
-        items = [name(x) + " (" + str(x.get("joint", 0)) + ")" for x in joint]
-        out.append(_sentence(f"They already act jointly through {_names(items, 10)}."))
+        items = [f"{name(x)} ({a} {count(x, a)}, {b} {count(x, b)})" for x in both]
+        out.append(_sentence(f"Both sides use, each without the other, {_plural(len(both), kind)}: "
+                             f"{_names(items, 12)} — the same kind of tool on each side of the Atlantic without a "
+                             "joint one: the raw material of a joint action."))
+    if together:
+        items = [f"{name(x)} ({joint(x)})" for x in together]
+        out.append(_sentence(f"They already act jointly in {_plural(len(together), kind)}: {_names(items, 12)}."))
     only_a = [name(x) for x in rows if x.get("class") == f"{a} only"]
     only_b = [name(x) for x in rows if x.get("class") == f"{b} only"]
     if only_a:
-        out.append(_sentence(f"Only {a} uses {_names(only_a, 8)}."))
+        out.append(_sentence(f"Only {a} uses {_names(only_a, 10)}."))
     if only_b:
-        out.append(_sentence(f"Only {b} uses {_names(only_b, 8)}."))
+        out.append(_sentence(f"Only {b} uses {_names(only_b, 10)}."))
     inc = (fig.get("incidents") or {}).get("counts") or {}
-    if inc:
-        parts = [f"{n} {k}" for k, n in inc.items() if n]
-        if parts:
-            out.append(_sentence(f"Incidents both or either side answered by {r['as_of']}: {_names(parts)}."))
+    parts = [f"{n} {k}" for k, n in inc.items() if n]
+    if parts:
+        out.append(_sentence(f"Incidents answered by an instrument by {r['as_of']}: {_names(parts)}."))
     return out
 
 
@@ -340,7 +346,12 @@ def compose(report: dict[str, Any], ctx: Context, first_date: str | None = None)
          "sentences": _changes(report, ctx)},
         {"id": "inputs", "heading": "What this brief is built from", "sentences": _inputs(report, ctx)},
     ]
-    sections = [s for s in sections if s["sentences"]]
+    empty = {"actions": "The record suggests no feasible joint action for the gaps on this date.",
+             "commonalities": "The record shows no function or instrument type both sides use on this date.",
+             "divergences": "The record holds no divergence on the shared goals on this date."}
+    for sec in sections:
+        if not sec["sentences"]:
+            sec["sentences"] = [_sentence(empty.get(sec["id"], "Nothing in the record."))]
     return {"title": title(report, ctx), "pair": f"{la} – {lb}", "warnings": warnings(report, ctx, first_date),
             "sections": sections}
 
