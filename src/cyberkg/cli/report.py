@@ -99,15 +99,19 @@ def report_cmd(as_of: str, sides: str, count_dialogues: bool, fmt: str, annex: b
 @click.option("--to", "date_to", default="today", show_default=True, help="The later date (or 'today').")
 @click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
 @click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
+@click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
+              help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
+                   "practice after its date.")
 @format_option
 @endpoint_option
-def diff_cmd(date_from: str, date_to: str, sides: str, count_dialogues: bool, fmt: str, endpoint: str | None) -> None:
+def diff_cmd(date_from: str, date_to: str, sides: str, count_dialogues: bool, event_window: int, fmt: str,
+             endpoint: str | None) -> None:
     """What changed between two dates: goals that became shared, gaps opened and closed, joint
     instruments that entered into force, ended or were struck down, divergences that appeared —
     each with the instrument or pursuit that caused it."""
     from cyberkg.analysis.diff import diff, table_rows
 
-    d = diff(open_source(endpoint), date_from, date_to, _sides(sides), count_dialogues)
+    d = diff(open_source(endpoint), date_from, date_to, _sides(sides), count_dialogues, event_window=event_window)
     if fmt == "json":
         click.echo(json.dumps(d.to_json(), indent=2, ensure_ascii=False))
         return
