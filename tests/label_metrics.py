@@ -38,7 +38,13 @@ MEASURE_JS = """() => {
       w = Math.max(w, m.width);
       h += (m.fontBoundingBoxAscent + m.fontBoundingBoxDescent) || font.size * 1.2;
     }
-    const cx = lm.size.left + lm.size.width / 2, cy = lm.size.top + lm.size.height / 2;
+    // where vis draws it: inside box-like shapes, else hanging below the shape (ShapeBase: y + height/2 + 3)
+    let cx = lm.size.left + lm.size.width / 2, cy = lm.size.top + lm.size.height / 2;
+    if (item.shape && item.x !== undefined) {
+      const inside = /^(box|ellipse|circle|database|text)$/.test(item.options.shape);
+      cx = item.x;
+      cy = inside ? item.y : item.y + item.shape.height / 2 + 3 + h / 2;
+    }
     const c = net.canvasToDOM({ x: cx, y: cy });
     return { x0: c.x - w * s / 2, x1: c.x + w * s / 2, y0: c.y - h * s / 2, y1: c.y + h * s / 2, px: px,
              drawn: px >= (lm.elementOptions.scaling ? lm.elementOptions.scaling.label.drawThreshold : 5) };

@@ -34,11 +34,14 @@ def build_view(
         from cyberkg.analysis.gaps import find_gaps
 
         report = find_gaps(ds, as_of or "2020-11-26", sides.split(","), count_dialogues, lang=lang)
+        from cyberkg.views.gap_view import gap_picture
+
         full = network.to_networkx(ds, as_of=report.as_of, lang=lang)
-        g = network.gap_subgraph(full, report)
+        g = gap_picture(full, report, ds)
         return (
             g,
-            f"Gaps {' vs '.join(report.sides)}: {len(report.gaps)} shared goal(s) without a joint instrument",
+            f"Gaps {' vs '.join(report.sides)}: {len(report.gaps)} shared goal(s) without a joint instrument, "
+            f"{g.graph['covered']} covered",
             report.rule,
         )
     full = network.to_networkx(ds, as_of=as_of, lang=lang)

@@ -18,6 +18,7 @@ vis-network) and the physics/layout settings belong together.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,10 @@ KIND_STYLE: dict[str, tuple[str, str, str]] = {
     "source": ("#a3acb3", "triangleDown", "▼"),
     "side": ("#d7dde8", "ellipse", "⬭"),
     "divergence": ("#b07cc6", "hexagon", "⬢"),
+    "action": ("#fff3b0", "box", "▭"),
 }
 OTHER_KIND = ("#cccccc", "dot", "●")
+BOX_FILL = {"goal": "#fff0b3", "instrument": "#d5f0e2", "actor": "#dde8f7", "action": "#fff8d6"}
 SIDE_COLOURS = {"EU": "#003399", "US": "#b22234", "joint": "#7b2cbf", "none": "#555555"}
 EXTRA_SIDE_COLOURS = ["#138d75", "#d35400", "#2c3e50", "#b7950b", "#6e2c00"]
 RELATION_COLOURS = [
@@ -71,7 +74,37 @@ RELATION_COLOURS = [
     "#7d6608",
     "#a93226",
 ]
-HIGHLIGHT = {"gap": "#ff1493", "focus": "#000000"}
+HIGHLIGHT = {"gap": "#ff1493", "focus": "#000000", "covered": "#7b2cbf", "blocked": "#888888"}
+BASE_FONT = 14  # node labels, canvas units
+BIG_FONT = 18  # gaps, the focus, groups
+MIN_LABEL_PX = 9.5  # a label is drawn only when it is at least this big on screen (and free)
+LABEL_WIDTH = 24  # characters per label line; the full label is in the tooltip and details
+FEW_EDGES = 40  # up to this many edges, edge labels are drawn; above, on hover
+FOLD_VIEW_MIN = 150  # a view with more records than this opens folded …
+FOLD_KIND_MIN = 30  # … each kind with more records than this, by side
+FIELD_NAMES = {
+    "feasibleActions": "Feasible joint actions",
+    "jointNearby": "Joint instruments for related goals",
+    "instrumentType": "Type",
+    "inForce": "In force",
+    "altLabel": "Also known as",
+    "sameAs": "Same as",
+    "struckDown": "Struck down",
+    "endDate": "End date",
+    "divergentSince": "Divergent since",
+    "editorialNote": "Editorial note",
+    "threatCategory": "Threat category",
+    "pursuedBy": "Pursued by",
+    "limitedBy": "Limited by",
+    "blockedBy": "Blocked by",
+    "gap": "Gap",
+    "uncertain": "Uncertain facts",
+    "coverage": "Coverage (commitment, scope)",
+    "covered": "Covered",
+    "rowLabel": "Goal",
+    "url": "URL",
+    "iri": "IRI",
+}
 DETAIL_SKIP = {
     "iri",
     "prefLabel",
@@ -86,6 +119,7 @@ DETAIL_SKIP = {
     "description",
     "x",
     "y",
+    "rowLabel",
 }
 
 
@@ -134,50 +168,163 @@ def _source_index(graph: Any, used: set[str]) -> dict[str, dict[str, str | None]
     return out
 
 
+def human(key: str) -> str:
+    """A field name for people: ``feasibleActions`` -> "Feasible joint actions"."""
+    if key in FIELD_NAMES:
+        return FIELD_NAMES[key]
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key).replace("_", " ").split()
+    return " ".join(words).capitalize() if words else key
+
+
+def wrap_label(label: str, width: int = LABEL_WIDTH, lines: int = 2) -> str:
+    """At most ``lines`` lines of about ``width`` characters, cut with an ellipsis (full text on hover)."""
+    words, out, cur = label.split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            out.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    if cur:
+        out.append(cur)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1].rstrip() + "…"
+    return "\n".join(x if len(x) <= width + 4 else x[: width - 1] + "…" for x in out) or label[:width]
+
+
+def fold_groups(graph: Any) -> dict[str, dict[str, Any]]:
+    """Groups that a big view opens folded into: each kind with more than ``FOLD_KIND_MIN`` records
+    in a view of more than ``FOLD_VIEW_MIN``, split by side. A focus view keeps its centre and the
+    records next to it unfolded; highlighted records (gaps, the focus) are never folded."""
+    if graph.number_of_nodes() <= FOLD_VIEW_MIN:
+        return {}
+    keep = {n for n, d in graph.nodes(data=True) if d.get("highlight")}
+    centre = graph.graph.get("focus")
+    if centre in graph:
+        keep |= set(graph.successors(centre)) | set(graph.predecessors(centre))
+    by_kind: dict[str, list[Any]] = {}
+    for n, d in graph.nodes(data=True):
+        if n not in keep:
+            by_kind.setdefault(str(d.get("kind") or "other"), []).append(n)
+    clusters: dict[str, dict[str, Any]] = {}
+    for kind, members in sorted(by_kind.items()):
+        if len(members) <= FOLD_KIND_MIN:
+            continue
+        by_side: dict[str, list[Any]] = {}
+        for n in members:
+            by_side.setdefault(str(graph.nodes[n].get("side") or "none"), []).append(n)
+        for side, ms in sorted(by_side.items()):
+            what = plural_kind(kind, len(ms))
+            who = {"none": "no side", "joint": "joint"}.get(side, side)
+            clusters[f"fold:{kind}:{side}"] = {
+                "label": f"{len(ms)} {what} ({who})",
+                "kind": kind,
+                "side": None if side == "none" else side,
+                "members": sorted(ms, key=str),
+            }
+    return clusters
+
+
+def plural_kind(kind: str, n: int) -> str:
+    word = kind.replace("-", " ")
+    return word if n == 1 else (word[:-1] + "ies" if word.endswith("y") else word + "s")
+
+
+def _positions(graph: Any, clusters: dict[str, dict[str, Any]]) -> dict[Any, tuple[float, float]]:
+    """Given positions (``x``/``y`` on every node), else a force layout of the folded graph with each
+    group's records on a spiral around the group."""
+    import networkx as nx
+
+    from cyberkg.views.layout import force_layout
+
+    if graph.graph.get("positions") == "given":
+        return {n: (float(d.get("x", 0.0)), float(d.get("y", 0.0))) for n, d in graph.nodes(data=True)}
+    member_of = {m: cid for cid, c in clusters.items() for m in c["members"]}
+    folded = nx.Graph()
+    folded.add_nodes_from(sorted({member_of.get(n, n) for n in graph}, key=str))
+    pairs = ((member_of.get(u, u), member_of.get(v, v)) for u, v in graph.edges())
+    folded.add_edges_from((a, b) for a, b in pairs if a != b)
+    n = folded.number_of_nodes()
+    scale = 45.0 if n > 300 else 45.0 + 75.0 * (1 - n / 300)  # small views: room for their labels
+    pos = force_layout(folded, scale=scale)
+    out = {v: pos[v] for v in graph if v in pos}
+    for cid, c in clusters.items():
+        cx, cy = pos.get(cid, (0.0, 0.0))
+        c.setdefault("x", cx)
+        c.setdefault("y", cy)
+        for i, m in enumerate(c["members"]):
+            r, t = 34.0 * (i + 1) ** 0.5, i * 2.399963
+            out[m] = (round(cx + r * math.cos(t), 1), round(cy + r * math.sin(t), 1))
+    return out
+
+
 def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
-    """Everything the page needs: vis nodes, edges and options (through pyvis), details, legend."""
+    """Everything the page needs: vis nodes, edges and options (through pyvis), details, legend,
+    folded groups and how the view opens."""
     from pyvis.network import Network
 
+    given = graph.graph.get("positions") == "given"
+    clusters = {k: dict(v) for k, v in (graph.graph.get("clusters") or fold_groups(graph)).items()}
     big = graph.number_of_nodes() > PHYSICS_LIMIT
-    physics = layout == "physics" or (layout == "auto" and not big)
+    physics = not given and not clusters and (layout == "physics" or (layout == "auto" and not big))
     codes = list(graph.graph.get("side_codes") or [])
-    positions: dict[Any, tuple[float, float]] = {}
-    if graph.number_of_nodes():
-        from cyberkg.views.layout import force_layout
-
-        positions = force_layout(graph)
+    positions = _positions(graph, clusters) if graph.number_of_nodes() else {}
+    member_of = {m: cid for cid, c in clusters.items() for m in c["members"]}
     ids = {n: str(n) for n in graph}
     relations = sorted({str(e.get("relation") or k) for _, _, k, e in graph.edges(keys=True, data=True)})
     rel_colour = {r: RELATION_COLOURS[i % len(RELATION_COLOURS)] for i, r in enumerate(relations)}
     net = Network(directed=True, cdn_resources="in_line")
     details: dict[str, Any] = {}
+    order = sorted(
+        graph.nodes(data=True),
+        key=lambda nd: (
+            0 if nd[1].get("highlight") in ("gap", "focus") else 1 if nd[1].get("highlight") else 2,
+            {"goal": 0, "action": 1, "side": 2}.get(str(nd[1].get("kind")), 3),
+            -graph.degree(nd[0]),
+            str(nd[1].get("label") or nd[0]),
+            str(nd[0]),
+        ),
+    )
+    rank = {n: i for i, (n, _) in enumerate(order)}
     for n, d in graph.nodes(data=True):
         kind = str(d.get("kind") or "other")
         fill, shape, _ = KIND_STYLE.get(kind, OTHER_KIND)
+        if d.get("shape") == "box":  # the gap view draws boxes, label inside, in a lighter fill
+            fill, shape = BOX_FILL.get(kind, "#eeeeee"), "box"
         side = d.get("side")
         label = str(d.get("label") or n)
         hl = d.get("highlight")
         x, y = positions.get(n, (0.0, 0.0))
+        border = HIGHLIGHT.get(str(hl), side_colour(side, codes))
         node = {
             "id": ids[n],
-            "label": _short(label),
+            "label": wrap_label(label),
+            "full": label,
+            "rank": rank[n],
             "shape": shape,
             "kind": kind,
             "side": side or "none",
-            "size": 30 if hl else min(12 + 2 * graph.degree(n) ** 0.5, 28),
+            "size": 22 if hl in ("gap", "focus") else 16 if hl else min(10 + 1.5 * graph.degree(n) ** 0.5, 20),
             "x": x,
             "y": y,
-            "borderWidth": 6 if hl else 3,
-            "borderWidthSelected": 7 if hl else 4,
+            "borderWidth": 6 if hl in ("gap", "focus") else 3,
+            "borderWidthSelected": 8 if hl in ("gap", "focus") else 5,
             "physics": physics,
             "color": {
                 "background": fill,
-                "border": HIGHLIGHT.get(str(hl), side_colour(side, codes)),
-                "highlight": {"background": fill, "border": "#000000"},
+                "border": border,
+                # a selected gap keeps its pink mark (only the border's width changes)
+                "highlight": {"background": fill, "border": border if hl else "#000000"},
+                "hover": {"background": fill, "border": border},
             },
         }
-        if shape in ("ellipse",):
-            node["font"] = {"size": 14}
+        if hl in ("gap", "focus"):
+            node["font"] = {"size": BIG_FONT}
+        if shape == "box":
+            node["margin"] = 6
+        if member_of.get(n):
+            node["cluster"] = member_of[n]
         net.nodes.append(node)
         net.node_ids.append(ids[n])
         net.node_map[ids[n]] = node
@@ -197,14 +344,16 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
             "end": d.get("end"),
             "description": str(d.get("description") or ""),
             "highlight": hl,
+            "cluster": member_of.get(n),
             "aliases": [str(a) for a in d.get("altLabel", [])] if isinstance(d.get("altLabel"), list) else [],
             "attrs": [
-                [k, _text(v)]
+                [human(k), _text(v)]
                 for k, v in sorted(d.items())
                 if k not in DETAIL_SKIP and v not in (None, "", [])
             ],
             "sources": sorted(src),
         }
+    few = graph.number_of_edges() <= FEW_EDGES
     for i, (u, v, k, e) in enumerate(
         sorted(graph.edges(keys=True, data=True), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
     ):
@@ -214,7 +363,7 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
                 "id": f"e{i}",
                 "from": ids[u],
                 "to": ids[v],
-                "label": rel,
+                "label": rel if few else "",
                 "relation": rel,
                 "color": {"color": rel_colour[rel], "opacity": 0.8},
                 "arrows": "to",
@@ -222,7 +371,41 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
                 "since": e.get("since"),
             }
         )
-    net.set_options(json.dumps(_options(big, physics)))
+    group_nodes = []
+    for cid, c in sorted(clusters.items()):
+        fill, shape, _ = KIND_STYLE.get(str(c["kind"]), OTHER_KIND)
+        if c.get("shape") == "box":
+            fill, shape = BOX_FILL.get(str(c["kind"]), "#eeeeee"), "box"
+        colour = side_colour(c.get("side"), codes)
+        group_nodes.append(
+            {
+                "id": cid,
+                "label": wrap_label(str(c["label"])),
+                "full": str(c["label"]),
+                "rank": -1,
+                "shape": shape,
+                "kind": str(c["kind"]),
+                "side": c.get("side") or "none",
+                "size": 20,
+                "x": round(float(c.get("x", 0.0)), 1),
+                "y": round(float(c.get("y", 0.0)), 1),
+                "borderWidth": 4,
+                "borderWidthSelected": 6,
+                "shapeProperties": {"borderDashes": [5, 3]},
+                "physics": False,
+                "isCluster": True,
+                "members": [ids[m] for m in c["members"]],
+                "font": {"size": BASE_FONT if c.get("shape") == "box" else BIG_FONT - 2},
+                "margin": 6,
+                "color": {
+                    "background": fill,
+                    "border": colour,
+                    "highlight": {"background": fill, "border": colour},
+                    "hover": {"background": fill, "border": colour},
+                },
+            }
+        )
+    net.set_options(json.dumps(_options(big, physics, few)))
     nodes, edges, _, _, _, options = net.get_network_data()
     kinds = sorted(
         {d["kind"] for d in details.values()},
@@ -254,31 +437,55 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
         "highlights": sorted({str(d["highlight"]) for d in details.values() if d["highlight"]}),
     }
     cited = {s for d in details.values() for s in d["sources"]} | {s for e in edges for s in e["sources"]}
+    folded_text = [
+        f"{len(c['members'])} {plural_kind(str(c['kind']), len(c['members']))}"
+        for c in sorted(clusters.values(), key=lambda c: (str(c["kind"]), str(c.get("side"))))
+    ]
+    opening = dict(graph.graph.get("opening") or {})
+    opening.setdefault("minScale", MIN_LABEL_PX / BASE_FONT)
+    if graph.graph.get("focus") in graph:
+        opening.setdefault("anchor", ids[graph.graph["focus"]])
     return {
         "nodes": nodes,
         "edges": edges,
+        "groups": group_nodes,
         "options": json.loads(options),
         "details": details,
         "sources": _source_index(graph, cited),
         "legend": legend,
         "physics": physics,
-        "layout": "physics" if physics else "precomputed",
+        "layout": "given" if given else "physics" if physics else "precomputed",
+        "opening": opening,
+        "minLabelPx": MIN_LABEL_PX,
+        "notes": list(graph.graph.get("notes") or []),
+        "columns": list(graph.graph.get("columns") or []),
+        "folded": _folded_summary(clusters, folded_text),
+        "fewEdges": few,
     }
 
 
-def _options(big: bool, physics: bool) -> dict[str, Any]:
+def _folded_summary(clusters: dict[str, dict[str, Any]], parts: list[str]) -> str:
+    if not clusters:
+        return ""
+    n = sum(len(c["members"]) for c in clusters.values())
+    return f"Folded: {n} records in {len(clusters)} groups — click a group to open it."
+
+
+def _options(big: bool, physics: bool, few: bool = False) -> dict[str, Any]:
     opts: dict[str, Any] = {
-        "nodes": {"font": {"size": 12, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"}},
+        "nodes": {
+            "font": {"size": BASE_FONT, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
+        },
         "edges": {
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
             "width": 1,
             "selectionWidth": 2,
-            "font": {"size": 9, "align": "middle", "color": "#444444", "strokeWidth": 2},
+            "font": {"size": 11, "align": "middle", "color": "#444444", "strokeWidth": 2},
             "smooth": False if big else {"enabled": True, "type": "continuous", "roundness": 0.4},
         },
         "layout": {"randomSeed": 7, "improvedLayout": False},
         "interaction": {
-            "hover": not big,
+            "hover": True,
             "tooltipDelay": 150,
             "hideEdgesOnDrag": big,
             "hideEdgesOnZoom": big,
@@ -342,6 +549,12 @@ def render(
     graph: Any, title: str = "cyberkg", as_of: str | None = None, description: str = "", layout: str = "auto"
 ) -> str:
     """The page as a string."""
+    return _render(graph, title, as_of, description, layout)[0]
+
+
+def _render(
+    graph: Any, title: str, as_of: str | None, description: str, layout: str
+) -> tuple[str, dict[str, Any]]:
     import importlib.resources
 
     import jinja2
@@ -365,7 +578,7 @@ def render(
     found = external_references(page)
     if found:
         raise ViewError(f"the page would load external resources ({found[:3]}); nothing was written")
-    return page
+    return page, data
 
 
 def _markup(text: str) -> Any:
@@ -386,12 +599,11 @@ def write_view(
     the same folder, then renamed). Nothing else is written anywhere."""
     from cyberkg.core.atomic import write_atomic
 
-    page = render(graph, title, as_of, description, layout).encode("utf-8")
+    text, data = _render(graph, title, as_of, description, layout)
+    page = text.encode("utf-8")
     path = Path(path)
     write_atomic(path, page)
-    big = graph.number_of_nodes() > PHYSICS_LIMIT
-    used = "physics" if layout == "physics" or (layout == "auto" and not big) else "precomputed"
-    return ViewInfo(path, graph.number_of_nodes(), graph.number_of_edges(), len(page), used)
+    return ViewInfo(path, graph.number_of_nodes(), graph.number_of_edges(), len(page), str(data["layout"]))
 
 
 __all__ = [
