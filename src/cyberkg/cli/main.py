@@ -152,7 +152,8 @@ def query(name: str, params: tuple[str, ...], fmt: str, lang: str | None, endpoi
 
 @main.command()
 @click.option("--as-of", "as_of", default="2020-11-26", show_default=True, help="Date of the analysis (or 'today').")
-@click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
+@click.option("--sides", default="EU,US", show_default=True,
+              help="The two sides to compare, by code; three or more (EU,US,UK): which pairs are joined per goal.")
 @click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
 @click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
               help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
@@ -171,6 +172,12 @@ def gaps(as_of: str, sides: str, count_dialogues: bool, event_window: int, min_c
     each side does alone or with third partners (JSON: covered goals too, with their coverage)."""
     from cyberkg.analysis.gaps import find_gaps, table_rows
 
+    if len([s for s in sides.split(",") if s.strip()]) > 2:  # three or more sides (cyberkg.cli.threeway)
+        from cyberkg.cli.threeway import echo_three_way
+
+        echo_three_way(open_source(endpoint), as_of, sides.split(","), count_dialogues, event_window, min_commitment,
+                       bilateral_only, fmt)
+        return
     report = find_gaps(open_source(endpoint), as_of, sides.split(","), count_dialogues, lang=lang,
                        event_window=event_window, min_commitment=min_commitment, bilateral_only=bilateral_only)
     if fmt == "json":
