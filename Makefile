@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test check lint typecheck bench browser clean
+.PHONY: setup run test check lint typecheck bench browser stores clean
 
 setup: $(STAMP)
 
@@ -30,7 +30,7 @@ run: setup
 
 ## make test: set up (Python packages and the browser the view tests drive), check lint and types,
 ## and run the test suite
-test: setup browser lint typecheck
+test: setup browser stores lint typecheck
 	$(BIN)/python -m pytest -q
 
 browser:
@@ -38,6 +38,10 @@ browser:
 	  echo "installing Debian's chromium (browser tests, report --format pdf) and poppler-utils (PDF pages to images)"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; fi; }
+
+## the SPARQL stores of the store matrix (Debian's Virtuoso and Jena; each test starts and stops its own)
+stores:
+	@bash tools/ci-stores.sh install
 
 check: lint typecheck
 

@@ -89,7 +89,8 @@ class RemoteDataset:
         sw.queryType = kind  # SPARQLWrapper's own guess trips on leading comments
         sw.timeout = self.settings.timeout  # type: ignore[assignment]  # setTimeout() truncates to int; 0 = none
         sw.addCustomHttpHeader("Accept", ACCEPT[kind])
-        for k, v in self.auth.headers().items():
+        self.auth.prepare(self.url, self.settings.timeout)
+        for k, v in self.auth.headers("POST", self.url).items():
             sw.addCustomHttpHeader(k, v)
         if self.settings.server_timeout:
             sw.addParameter(*self.settings.server_timeout)
@@ -98,7 +99,7 @@ class RemoteDataset:
             sw.addNamedGraph(g)
         return sw
 
-    def _fetch(self, text: str, kind: str) -> tuple[bytes, str, dict[str, str]]:
+    def _fetch(self, text: str, kind: str, fresh: bool = False) -> tuple[bytes, str, dict[str, str]]:
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         sw = self._sparqlwrapper(text, kind)
@@ -108,6 +109,8 @@ class RemoteDataset:
         except SPARQLWrapperException as exc:  # 400/401/404/414/500, body inside the message
             code = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
                     "EndPointInternalError": 500}.get(type(exc).__name__, 500)
+            if code == 401 and not fresh and self.auth.refresh(self.url, self.settings.timeout):
+                return self._fetch(text, kind, fresh=True)  # a Digest nonce may have expired: once more
             raise status_error(code, _wrapper_body(exc), "query", self.url, self.auth) from None
         except urllib.error.HTTPError as exc:  # other codes: SPARQLWrapper re-raises urllib's error
             data = _read(exc)
@@ -170,25 +173,30 @@ class RemoteDataset:
 
         url = self.update_url or self.url
 
-        def once() -> None:
+        def once(fresh: bool = False) -> None:
             sw = SPARQLWrapper(self.url, updateEndpoint=url, agent=USER_AGENT)
             sw.setMethod(POST)
             sw.setRequestMethod(URLENCODED)
             sw.setQuery(text)
             sw.queryType = "INSERT"
             sw.timeout = self.settings.timeout  # type: ignore[assignment]
-            for k, v in self.auth.headers().items():
+            self.auth.prepare(url, self.settings.timeout)
+            for k, v in self.auth.headers("POST", url).items():
                 sw.addCustomHttpHeader(k, v)
             try:
                 sw.query().response.read()
             except SPARQLWrapperException as exc:
                 code = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404}.get(
                     type(exc).__name__, 500)
+                if code == 401 and not fresh and self.auth.refresh(url, self.settings.timeout):
+                    return once(fresh=True)  # a Digest nonce may have expired: once more
                 raise status_error(code, _wrapper_body(exc), "update", url, self.auth) from None
             except urllib.error.HTTPError as exc:
                 data = _read(exc)
                 if exc.code in (429, 503):
                     raise RetryableStatus(exc.code, retry_after(exc.headers.get("Retry-After")), data) from None
+                if exc.code == 401 and not fresh and self.auth.refresh(url, self.settings.timeout):
+                    return once(fresh=True)
                 raise status_error(exc.code, data, "update", url, self.auth) from None
 
         with_retries(once, self.settings, "update", url, retry_reset=retry_reset)

@@ -1,23 +1,31 @@
 """HTTP plumbing shared by remote queries and publishing: settings, credentials, retries, errors.
 
 Credentials come from the environment (``CYBERKG_ENDPOINT_USER`` + ``CYBERKG_ENDPOINT_PASSWORD``
-for HTTP basic, ``CYBERKG_ENDPOINT_TOKEN`` for a bearer token) or a netrc file (``NETRC`` or
-``~/.netrc``), never from the command line or the URL, and they never appear in a message.
+for HTTP basic or digest, ``CYBERKG_ENDPOINT_TOKEN`` for a bearer token) or a netrc file (``NETRC``
+or ``~/.netrc``), never from the command line or the URL, and they never appear in a message.
+
+A user and password go as HTTP Basic unless the store asks for Digest (RFC 7616, as Virtuoso's
+``-auth`` endpoints do): before the first request to a URL, :meth:`Auth.prepare` sends one
+unauthenticated ``HEAD`` and keeps the store's Digest challenge; each request then carries a
+Digest answer for its own method and path, and a 401 fetches a fresh nonce once before it counts
+as refused credentials.
 """
 
 from __future__ import annotations
 
 import base64
 import email.utils
+import hashlib
 import http.client
 import os
 import re
+import secrets
 import socket
 import time
 import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from cyberkg import __version__
@@ -64,23 +72,124 @@ class RetryableStatus(Exception):
         self.status, self.retry_after, self.body = status, retry_after, body
 
 
+_DIGEST_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+_HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
+
+
+def parse_digest(header: str | None) -> dict[str, str] | None:
+    """The parameters of a ``WWW-Authenticate: Digest …`` challenge (None when it is not Digest,
+    or asks for an algorithm we do not speak)."""
+    if not header:
+        return None
+    m = re.search(r"(?i)\bDigest\s+(.*)", header)
+    if not m:
+        return None
+    params = {k.lower(): (q if q is not None else t) for k, q, t in
+              ((m2.group(1), m2.group(2), m2.group(3)) for m2 in _DIGEST_PARAM.finditer(m.group(1)))}
+    if "nonce" not in params or params.get("algorithm", "MD5").upper() not in _HASHES:
+        return None
+    return params
+
+
+def _target(url: str) -> str:
+    p = urlsplit(url)
+    return (p.path or "/") + (f"?{p.query}" if p.query else "")
+
+
+def _key(url: str) -> str:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}{p.path}"
+
+
 @dataclass(frozen=True)
 class Auth:
-    """How to authenticate; ``repr`` never shows the secret."""
+    """How to authenticate; ``repr`` never shows the secret. A user and password go as Basic, or as
+    Digest where the store's challenge asks for it (learnt by :meth:`prepare`)."""
 
-    kind: str = ""  # "" | "basic" | "bearer"
+    kind: str = ""  # "" | "basic" (user:password, Basic or Digest) | "bearer"
     source: str = ""  # where it came from, for messages: "environment" | "netrc"
     _secret: str = field(default="", repr=False)
+    _challenges: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, method: str = "POST", url: str = "") -> dict[str, str]:
         if self.kind == "basic":
+            challenge = self._challenges.get(_key(url)) if url else None
+            if challenge:
+                return {"Authorization": self._digest(challenge, method, url)}
             return {"Authorization": "Basic " + base64.b64encode(self._secret.encode()).decode()}
         if self.kind == "bearer":
             return {"Authorization": "Bearer " + self._secret}
         return {}
 
-    def describe(self) -> str:
-        return f"{self.kind} credentials from the {self.source}" if self.kind else "no credentials"
+    def scheme(self, url: str) -> str:
+        """What the credentials go as for ``url``: "digest", "basic", "bearer" or ""."""
+        if self.kind == "basic" and self._challenges.get(_key(url)):
+            return "digest"
+        return self.kind
+
+    def describe(self, url: str = "") -> str:
+        kind = self.scheme(url) if url else self.kind
+        return f"{kind} credentials from the {self.source}" if kind else "no credentials"
+
+    def prepare(self, url: str, timeout: float = 30.0) -> None:
+        """Before the first request to ``url`` with a user and password: ask the store (one
+        unauthenticated HEAD) whether it wants Digest, and keep its challenge."""
+        if self.kind != "basic" or _key(url) in self._challenges:
+            return
+        self._challenges[_key(url)] = parse_digest(probe_challenge(url, timeout))
+
+    def refresh(self, url: str, timeout: float = 30.0) -> bool:
+        """After a 401: fetch a fresh Digest challenge (the nonce may have expired). True when the
+        request is worth one more try."""
+        if self.kind != "basic":
+            return False
+        challenge = parse_digest(probe_challenge(url, timeout))
+        if challenge is None:
+            return False
+        self._challenges[_key(url)] = challenge
+        return True
+
+    def _digest(self, challenge: dict[str, Any], method: str, url: str) -> str:
+        user, _, password = self._secret.partition(":")
+        algorithm = challenge.get("algorithm", "MD5").upper()
+        h = _HASHES[algorithm]
+
+        def hx(text: str) -> str:
+            return h(text.encode("utf-8")).hexdigest()
+
+        uri = _target(url)
+        realm, nonce = challenge.get("realm", ""), challenge["nonce"]
+        ha1, ha2 = hx(f"{user}:{realm}:{password}"), hx(f"{method}:{uri}")
+        parts = [f'username="{user}"', f'realm="{realm}"', f'nonce="{nonce}"', f'uri="{uri}"',
+                 f"algorithm={algorithm}"]
+        qops = [q.strip() for q in challenge.get("qop", "").split(",") if q.strip()]
+        if "auth" in qops:
+            challenge["nc"] = challenge.get("nc", 0) + 1
+            nc, cnonce = f"{challenge['nc']:08x}", secrets.token_hex(8)
+            parts += [f'response="{hx(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")}"', "qop=auth", f"nc={nc}",
+                      f'cnonce="{cnonce}"']
+        else:
+            parts.append(f'response="{hx(f"{ha1}:{nonce}:{ha2}")}"')
+        if "opaque" in challenge:
+            parts.append(f'opaque="{challenge["opaque"]}"')
+        return "Digest " + ", ".join(parts)
+
+
+def probe_challenge(url: str, timeout: float = 30.0) -> str | None:
+    """The ``WWW-Authenticate`` header of a 401 to an unauthenticated ``HEAD`` of ``url`` (None
+    when the store does not answer 401)."""
+    p = urlsplit(url)
+    conn_cls = http.client.HTTPSConnection if p.scheme == "https" else http.client.HTTPConnection
+    conn = conn_cls(p.hostname or "", p.port, timeout=timeout)
+    try:
+        conn.request("HEAD", _target(url), headers={"User-Agent": USER_AGENT})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.getheader("WWW-Authenticate") if resp.status == 401 else None
+    except (OSError, http.client.HTTPException):
+        return None  # the real request will say what is wrong
+    finally:
+        conn.close()
 
 
 def credentials(url: str, env: dict[str, str] | None = None) -> Auth:
@@ -232,7 +341,7 @@ def status_error(status: int, body: bytes, what: str, url: str, auth: Auth) -> C
         verb = "refused the credentials" if status == 401 and auth.kind else (
             "needs credentials" if status == 401 else "does not allow this")
         return EndpointAuthError(
-            f"{what}: {where} {verb} (HTTP {status}; sent {auth.describe()}) — set CYBERKG_ENDPOINT_USER and "
+            f"{what}: {where} {verb} (HTTP {status}; sent {auth.describe(url)}) — set CYBERKG_ENDPOINT_USER and "
             "CYBERKG_ENDPOINT_PASSWORD, or CYBERKG_ENDPOINT_TOKEN, or a netrc entry for this host; some stores "
             "(Virtuoso) take updates only on an authenticated URL")
     if status == 404:
@@ -271,6 +380,8 @@ __all__ = [
     "Settings",
     "check_url",
     "credentials",
+    "parse_digest",
+    "probe_challenge",
     "redact",
     "status_error",
     "with_retries",
