@@ -130,6 +130,12 @@ CONSTRUCT {{ ?p cyber:pursuitEnd ?end }} WHERE {{
 }}"""),
     ("incident attributions", """
 CONSTRUCT { ?inc cyber:attributedTo ?ta } WHERE { ?i cyber:respondsTo ?inc ; cyber:attributesTo ?ta . }"""),
+    # #16: a record that names no function does what its type usually does (graph/vocab/instrument-functions.ttl)
+    ("default functions", """
+CONSTRUCT { ?i cyber:function ?f } WHERE {
+  ?i a cyber:PolicyInstrument ; cyber:instrumentType ?t . ?t cyber:defaultFunction ?f .
+  FILTER NOT EXISTS { ?i cyber:function ?any }
+}"""),
 ]
 
 
