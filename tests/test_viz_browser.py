@@ -70,14 +70,30 @@ def open_view(browser, path: Path, viewport=(1280, 800)) -> Loaded:
     return loaded
 
 
-def assert_clean(v: Loaded, g: nx.MultiDiGraph) -> None:
+def assert_clean(v: Loaded, g: nx.MultiDiGraph | None = None) -> None:
     assert [r for r in v.requests if r != v.url] == [], "a request left the page"
     assert v.errors == []
+    if g is None:
+        return
     counts = v.js(
         "[cyberkg.nodes.length, cyberkg.edges.length, cyberkg.network.body.nodeIndices.length,"
         " cyberkg.network.body.edgeIndices.length]"
     )
     assert counts == [g.number_of_nodes(), g.number_of_edges(), g.number_of_nodes(), g.number_of_edges()]
+
+
+def assert_folded_clean(v: Loaded, g: nx.MultiDiGraph) -> None:
+    """A view that opens folded: every record is in the page; open all groups and every record and
+    link is drawn."""
+    assert_clean(v)
+    groups = v.js("cyberkg.nodes.get({filter: function (n) { return n.isCluster; }}).length")
+    assert v.js("cyberkg.nodes.length") == g.number_of_nodes() + groups
+    v.page.locator("#expand-all").click()
+    assert v.js("[cyberkg.network.body.nodeIndices.length, cyberkg.network.body.edgeIndices.length]") == [
+        g.number_of_nodes(),
+        g.number_of_edges(),
+    ]
+    v.page.locator("#fold-all").click()
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +188,7 @@ def test_a_big_view_uses_a_precomputed_layout_and_stays_usable(browser, tmp_path
     info = write_view(g, path, "big")
     assert info.layout == "precomputed"
     v = open_view(browser, path)
-    assert_clean(v, g)
+    assert_folded_clean(v, g)
     assert v.js("cyberkg.network.physics.options.enabled") is False
     assert v.js("document.getElementById('asof').textContent") == "As of 2020-11-26"
     v.page.fill("#search", "node 777")
@@ -227,16 +243,41 @@ def test_gap_view_of_the_shipped_record_and_its_screenshot(browser, tmp_path, re
     g, title, description = build_view(real_ds, as_of="2020-11-26", gaps=True)
     assert len([n for n, d in g.nodes(data=True) if d.get("highlight") == "gap"]) >= 5  # the real record
     gaps = [n for n, d in g.nodes(data=True) if d.get("highlight") == "gap"]
+    covered = [n for n, d in g.nodes(data=True) if d.get("highlight") == "covered"]
     assert gaps, "the shipped record has gaps on 2020-11-26"
-    assert Counter(d["kind"] for _, d in g.nodes(data=True))["goal"] == len(gaps)
+    assert Counter(d["kind"] for _, d in g.nodes(data=True))["goal"] == len(gaps) + len(covered)
+    # the picture: first side left, the other right, goals in the middle, actions between the bodies
+    xs = {d["kind"]: set() for _, d in g.nodes(data=True)}
+    for _, d in g.nodes(data=True):
+        xs[d["kind"]].add(d["x"])
+    assert xs["goal"] == {0.0} and xs["action"] == {0.0}
+    groups = g.graph["clusters"]
+    assert all(c["x"] < 0 for c in groups.values() if c["side"] == "EU")
+    assert all(c["x"] > 0 for c in groups.values() if c["side"] == "US")
+    assert any(c["label"].startswith("EU: ") and "(" in c["label"] for c in groups.values())
+    bodies = [v for u, v, e in g.edges(data=True) if e["relation"] == "counterpart"]
+    assert {g.nodes[b]["side"] for b in bodies} >= {"EU", "US"}
+    assert all((g.nodes[b]["x"] < 0) == (g.nodes[b]["side"] == "EU") for b in bodies)
     path = tmp_path / "gaps.html"
     write_view(g, path, title, g.graph["as_of"], description)
     v = open_view(browser, path, viewport=(1600, 1000))
-    assert_clean(v, g)
+    assert_folded_clean(v, g)
+    assert v.js("cyberkg.network.physics.options.enabled") is False
     assert v.js("document.getElementById('asof').textContent") == "As of 2020-11-26"
     v.js(f"cyberkg.select({gaps[0]!r})")
-    assert "GAP" in v.page.locator("#details").text_content()
+    text = v.page.locator("#details").text_content()
+    assert "GAP" in text and "Feasible joint actions" in text and "feasibleActions" not in text
+    # a selected gap keeps its pink mark
+    assert v.js(f"cyberkg.network.body.nodes[{gaps[0]!r}].options.color.highlight.border") == "#ff1493"
+    # a group opens on click and folds back
+    gid = sorted(groups)[0]
+    before = v.js("cyberkg.network.body.nodeIndices.length")
+    v.js(f"cyberkg.expand({gid!r})")
+    assert v.js("cyberkg.network.body.nodeIndices.length") == before - 1 + len(groups[gid]["members"])
+    v.js(f"cyberkg.fold({gid!r})")
     v.js("cyberkg.network.fit({animation: false})")
+    v.page.reload()
+    wait_until(v.page, "window.cyberkg !== undefined && window.cyberkg.ready === true", 120)
     v.page.wait_for_timeout(1_000)  # the "ready" badge fades
     shot = v.page.screenshot()
     assert shot.startswith(b"\x89PNG")
@@ -246,4 +287,84 @@ def test_gap_view_of_the_shipped_record_and_its_screenshot(browser, tmp_path, re
         tmp = DOCS / ".gap-view.png.tmp"
         tmp.write_bytes(shot)
         os.replace(tmp, DOCS / "gap-view.png")
+    v.page.close()
+
+
+def _views(real_ds):
+    from cyberkg.cli.viz import build_view
+
+    return {
+        "gaps-today": build_view(real_ds, as_of="today", gaps=True),
+        "gaps-2020-11-26": build_view(real_ds, as_of="2020-11-26", gaps=True),
+        "whole": build_view(real_ds),
+        "focus-enisa-2": build_view(real_ds, focus="enisa", depth=2),
+    }
+
+
+@pytest.fixture(scope="module")
+def real_views(real_ds, tmp_path_factory):
+    out = {}
+    folder = tmp_path_factory.mktemp("views")
+    for name, (g, title, description) in _views(real_ds).items():
+        path = folder / f"{name}.html"
+        write_view(g, path, title, g.graph.get("as_of"), description)
+        out[name] = (g, path)
+    return out
+
+
+@pytest.mark.parametrize("name", ["gaps-today", "gaps-2020-11-26", "whole", "focus-enisa-2"])
+def test_labels_are_readable_at_the_opening_zoom(browser, real_views, name):
+    """Issue 22: at the zoom a view opens with (1600x1000 window), at most 5 % of the visible labels
+    overlap another label and at most 5 % are drawn below 9 px; and enough are drawn to read it."""
+    from label_metrics import measure
+
+    g, path = real_views[name]
+    v = open_view(browser, path, viewport=(1600, 1000))
+    assert_clean(v)
+    m = measure(v.page)
+    print(name, m)
+    assert m["labels"] >= 12, m  # not readable by showing nothing
+    assert m["overlapShare"] <= 0.05, m
+    assert m["smallShare"] <= 0.05, m
+    if name == "whole":  # opens folded, and says so
+        assert "Folded:" in v.page.locator("#folded").text_content()
+        assert m["nodes"] < g.number_of_nodes() / 5
+    v.page.close()
+
+
+def test_the_label_measure_can_fail(browser, real_views):
+    """The same page with every label drawn in full (what the views did before issue 22) fails."""
+    from label_metrics import measure
+
+    _, path = real_views["focus-enisa-2"]
+    v = open_view(browser, path, viewport=(1600, 1000))
+    v.js("cyberkg.network.off('zoom'); cyberkg.nodes.update(cyberkg.nodes.get().map("
+         "function (n) { return {id: n.id, label: n.full}; }))")
+    v.js("cyberkg.network.fit({animation: false})")
+    m = measure(v.page)
+    assert m["overlapShare"] > 0.05 or m["smallShare"] > 0.05, m
+    v.page.close()
+
+
+def test_the_whole_graph_opens_folded_and_expands(browser, real_views):
+    g, path = real_views["whole"]
+    v = open_view(browser, path, viewport=(1600, 1000))
+    assert_folded_clean(v, g)
+    groups = v.js("cyberkg.nodes.get({filter: function (n) { return n.isCluster; }}).map(function (n) {"
+                  " return n.id; })")
+    sources = [x for x in groups if x.startswith("fold:source:")]
+    assert sources, groups
+    label = v.js(f"cyberkg.nodes.get({sources[0]!r}).full")
+    assert "sources" in label and label.split()[0].isdigit()
+    before = v.js("cyberkg.network.body.nodeIndices.length")
+    pos = v.js(f"cyberkg.network.canvasToDOM(cyberkg.network.getPosition({sources[0]!r}))")
+    box = v.page.locator("#canvas").bounding_box()
+    v.page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])  # a click opens the group
+    assert v.js("cyberkg.network.body.nodeIndices.length") > before
+    # search reaches a folded record: its group opens and it is selected
+    v.page.locator("#fold-all").click()
+    src = next(n for n, d in g.nodes(data=True) if d["kind"] == "source")
+    v.js(f"cyberkg.select({src!r})")
+    assert v.js("cyberkg.network.getSelectedNodes()") == [src]
+    assert v.errors == []
     v.page.close()
