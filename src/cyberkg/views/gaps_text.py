@@ -80,11 +80,21 @@ def blocks(report: Any, cols: int | None = None) -> str:
                              f"{j['relatedLabel']})", 5, cols)
         out += _wrap("Feasible joint actions:", 3, cols)
         if not g.feasible:
-            out += _wrap("none in the record (no instrument type both sides use alone for it or its incidents)",
-                         5, cols)
+            out += _wrap("none in the record (no function with a basis: commonality, joint or third-partner "
+                         "precedent, or a shared incident)", 5, cols)
         for act in g.feasible:
             why = "; ".join(x["text"] for x in act["bases"])
-            out += _wrap(f"{act['action']} — {why}", 5, cols)
+            out += _wrap(f"{act['action']} — {why} (score {act.get('score', 0)})", 5, cols)
+            if act.get("blocked"):
+                out += _wrap(f"BLOCKED: {act['blocked']['reason']}", 7, cols)
+            who = act.get("counterparts") or {}
+            if who:
+                out += _wrap("counterparts: " + " <-> ".join(f"{s}: {', '.join(who.get(s, [])) or '—'}"
+                                                              for s in (a, b)), 7, cols)
+            if act.get("venue"):
+                out += _wrap(f"venue: {act['venue']['label']}", 7, cols)
+            for d in act.get("limited_by") or []:
+                out += _wrap(f"limited by: {d['label']}", 7, cols)
             for side in (a, b):
                 out += _wrap(f"{side}:", 7, cols)
                 for i in act["instruments"][side]:
