@@ -151,3 +151,29 @@ def test_gap_subgraph_highlights_gap_goals(ds):
     assert {"european-union", "united-states", "eu-act", "us-order"} <= slugs
     assert "joint-taskforce" not in slugs  # joint, and for another goal
     assert sub.nodes[node("instrument", "us-order")]["side"] == "US"
+
+
+def test_focus_takes_a_label_an_alias_or_an_identifier_and_lists_candidates_when_ambiguous(g):
+    enisa = node("actor", "enisa")
+    assert network.resolve(g, "ENISA") == enisa  # the label, any case
+    assert network.resolve(g, "eu cyber agency") == enisa  # an alias
+    assert network.focus(g, "EU Cybersecurity Act", 0).graph["focus"] == node("instrument", "eu-act")
+    h = g.copy()
+    h.add_node("c", kind="actor", slug="solarwinds", label="SolarWinds")
+    h.add_node("i", kind="incident", slug="solarwinds-compromise", label="SolarWinds compromise",
+               altLabel=["SUNBURST"], sameAs=["https://attack.example/campaigns/C0024"])
+    with pytest.raises(QueryError, match=r"names several records: actor/solarwinds \(SolarWinds\); "
+                                         r"incident/solarwinds-compromise"):
+        network.resolve(h, "solarwinds")
+    assert network.resolve(h, "actor/solarwinds") == "c"
+    assert network.resolve(h, "SUNBURST") == "i" and network.resolve(h, "C0024") == "i"  # external id
+    assert network.resolve(g, "enisa") == enisa  # an instrument named after ENISA does not make it ambiguous
+
+
+def test_lang_without_labels_is_said(ds, g):
+    from cyberkg.cli.viz import lang_note
+
+    h = g.copy()
+    assert lang_note(ds, h, "xx") == "no labels in language 'xx' in this graph: labels shown in English"
+    assert h.graph["notes"][-1].startswith("no labels in language 'xx'")
+    assert lang_note(ds, g.copy(), "en") is None

@@ -38,6 +38,7 @@ def build_view(
 
         full = network.to_networkx(ds, as_of=report.as_of, lang=lang)
         g = gap_picture(full, report, ds)
+        lang_note(ds, g, lang)
         return (
             g,
             f"Gaps {' vs '.join(report.sides)}: {len(report.gaps)} shared goal(s) without a joint instrument, "
@@ -45,6 +46,7 @@ def build_view(
             report.rule,
         )
     full = network.to_networkx(ds, as_of=as_of, lang=lang)
+    lang_note(ds, full, lang)
     if focus:
         g = network.focus(full, focus, depth)
         label = g.nodes[g.graph["focus"]]["label"]
@@ -66,6 +68,30 @@ def build_view(
             f"{len(triples)} triple(s) returned; the records they name and their links.",
         )
     return full, "cyberkg: the whole graph", "Every record and relationship in the curated record."
+
+
+def lang_note(ds: Any, g: Any, lang: str | None) -> str | None:
+    """When ``lang`` has no label at all in the graph, say so (in the view's notes) and return the text."""
+    import re
+
+    from cyberkg.core.labels import DEFAULT, current
+
+    want = current(lang)
+    if want == DEFAULT or not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{1,8})*", want):
+        return None
+    ask = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        f"ASK {{ {{ ?s rdfs:label ?l }} UNION {{ ?s skos:prefLabel ?l }} FILTER(LANGMATCHES(LANG(?l), {want!r})) }}"
+    )
+    try:
+        found = bool(ds.query(ask).askAnswer)
+    except Exception:  # an endpoint without ASK support: say nothing rather than guess
+        return None
+    if found:
+        return None
+    text = f"no labels in language {want!r} in this graph: labels shown in English"
+    g.graph["notes"] = [*g.graph.get("notes", []), text]
+    return text
 
 
 def _run_query(ds: Any, query: str, params: dict[str, str]) -> tuple[str, Any]:
@@ -107,7 +133,10 @@ def _run_query(ds: Any, query: str, params: dict[str, str]) -> tuple[str, Any]:
     "--count-dialogues", is_flag=True, help="In --gaps, count dialogues and fora as joint instruments."
 )
 @click.option(
-    "--focus", metavar="ID_OR_IRI", help="Neighbourhood of one record: a slug (enisa), kind/slug or an IRI."
+    "--focus",
+    metavar="NAME",
+    help="Neighbourhood of one record: a slug (enisa), kind/slug, a label, an alias, an identifier or an IRI; "
+    "an ambiguous name lists the candidates.",
 )
 @click.option(
     "--depth", default=1, show_default=True, type=click.IntRange(0, 10), help="Links around --focus."
@@ -160,6 +189,9 @@ def viz(
     graph, heading, description = build_view(
         open_source(endpoint), as_of, gaps, focus, depth, query, _params(params), sides, count_dialogues, lang
     )
+    for note in graph.graph.get("notes", []):
+        if note.startswith("no labels in language"):
+            click.echo(f"note: {note}", err=True)
     out = output or paths.build_dir() / DEFAULT_OUT
     info = write_view(graph, out, title or heading, graph.graph.get("as_of"), description, layout)
     if str(out) == "-":

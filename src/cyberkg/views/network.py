@@ -69,6 +69,7 @@ MULTI = {
     "type",
     "editorialNote",
     "identifier",
+    "function",
 }
 DATE_ATTRS = (
     "adopted",
@@ -96,6 +97,7 @@ Q_PURSUITS = """SELECT ?actor ?goal ?since ?until ?src WHERE {
   OPTIONAL { ?pu cyber:statedIn ?src } }"""
 Q_CONCEPTS = """SELECT ?c ?l WHERE { ?c skos:prefLabel ?l .
   FILTER(isLiteral(?l) && (LANG(?l) = '' || LANGMATCHES(LANG(?l), 'en'))) }"""
+Q_FUNCTIONS = "SELECT DISTINCT ?i ?f WHERE { ?i cyber:function ?f }"  # curated or by default (derived)
 Q_DERIVED = f"SELECT DISTINCT ?p WHERE {{ GRAPH <{G_DERIVED}> {{ ?s ?p ?o }} }}"
 
 
@@ -201,6 +203,9 @@ def to_networkx(
             }
         elif isinstance(o, URIRef):
             attrs[s][name].add(concepts.get(str(o), str(o)))
+    for i, f in _query(ds, Q_FUNCTIONS):  # what an instrument does, also where only derived from its type
+        if str(i) in attrs:
+            attrs[str(i)]["function"].add(concepts.get(str(f), local_name(str(f))))
     for fallback in (english, other_lang):  # English, then any language, only where the wanted one is missing
         for s, by_name in fallback.items():
             for name, values in by_name.items():
@@ -303,29 +308,60 @@ def _sides(g: nx.MultiDiGraph, side_of: dict[str, set[str]], codes: dict[str, st
         d["side"] = side_bucket(d["sides"])
 
 
+# Kinds a bare name most likely means; a record of one of these named after the name (its slug starts
+# with "name-") makes the name ambiguous: `solarwinds` is the company and the SolarWinds compromise.
+PRINCIPAL = ("actor", "threat-actor", "incident", "goal")
+
+
+def _names(d: dict[str, Any]) -> set[str]:
+    """What a record can be called: slug, label, aliases, identifiers, notation, sameAs tails."""
+    out = {str(d.get("slug") or ""), str(d.get("label") or "")}
+    for key in ("altLabel", "identifier", "notation", "sameAs"):
+        v = d.get(key)
+        for x in v if isinstance(v, list) else [v] if v else []:
+            out.add(str(x))
+            if "://" in str(x):
+                out.add(local_name(str(x)))
+    return {x.casefold() for x in out if x}
+
+
 def resolve(g: nx.MultiDiGraph, ref: str) -> str:
-    """A node from a full IRI, ``kind/slug`` or a bare slug (``enisa``)."""
+    """A node from a full IRI, ``kind/slug``, a bare slug (``enisa``), a label, an alias or an external
+    identifier (CELEX number, ATT&CK id in ``sameAs``…). A name that fits several records — or one
+    record while a principal record (actor, threat actor, incident, goal) of another kind is named after
+    it — is an error that lists the candidates: the view never guesses."""
     if ref in g:
         return ref
+    key = ref.strip().casefold()
     kind, _, slug = ref.rpartition("/") if "/" in ref and "://" not in ref else ("", "", ref)
-    hits = sorted(
-        (
+    if kind:
+        hits = sorted(
             n
             for n, d in g.nodes(data=True)
-            if d["slug"] == slug and (not kind or d["kind"] == kind or n.endswith(f"/{kind}/{slug}"))
-        ),
-        key=lambda n: (FOCUS_ORDER.index(g.nodes[n]["kind"]), n),
-    )
+            if d["slug"] == slug and (d["kind"] == kind or n.endswith(f"/{kind}/{slug}"))
+        )
+    else:
+        hits = sorted(n for n, d in g.nodes(data=True) if key in _names(d))
+        if len(hits) == 1:
+            kinds = {g.nodes[hits[0]]["kind"]}
+            hits += sorted(
+                n
+                for n, d in g.nodes(data=True)
+                if d["kind"] in PRINCIPAL and d["kind"] not in kinds and d["slug"].startswith(f"{slug}-")
+            )
+    hits = sorted(set(hits), key=lambda n: (FOCUS_ORDER.index(g.nodes[n]["kind"]) if g.nodes[n]["kind"]
+                                            in FOCUS_ORDER else 99, n))
     if len(hits) == 1:
         return hits[0]
     if hits:
-        options = ", ".join(f"{g.nodes[h]['kind']}/{slug}" for h in hits)
-        raise QueryError(f"{ref!r} names several records ({options}); write one of those, or the full IRI")
+        options = "; ".join(f"{g.nodes[h]['kind']}/{g.nodes[h]['slug']} ({g.nodes[h]['label']})" for h in hits[:12])
+        more = f" and {len(hits) - 12} more" if len(hits) > 12 else ""
+        raise QueryError(f"{ref!r} names several records: {options}{more}; write one of those (kind/slug) or the IRI")
     hint = did_you_mean(slug, {d["slug"] for _, d in g.nodes(data=True)})
     when = " at this --as-of date" if g.graph.get("as_of") else ""
     raise QueryError(
         f"no record {ref!r} in this view{when}; "
-        f"{hint or 'give a slug such as enisa, kind/slug, or a full IRI'}"
+        f"{hint or 'give a slug such as enisa, kind/slug, a label, an identifier, or a full IRI'}"
     )
 
 
