@@ -76,27 +76,28 @@ def test_each_shared_goal_has_status_pursuers_instruments_divergences(data) -> N
 
 
 def test_feasible_actions_are_traced_to_instruments_and_sources(data) -> None:  # type: ignore[no-untyped-def]
-    acts = {a["type"]: a for a in goal(data, "sanctions")["feasible"]}
-    assert sorted(acts) == ["attribution-statement", "sanctions-listing"]
-    listing = acts["sanctions-listing"]
-    assert listing["action"] == "coordinated sanctions listings"
-    assert [b["basis"] for b in listing["bases"]] == ["goal"]
-    assert [i["instrument"] for i in listing["instruments"]["EU"]] == [iri("instrument", "eu-listing")]
-    assert [i["instrument"] for i in listing["instruments"]["US"]] == [iri("instrument", "us-listing")]
-    assert listing["sources"] == [iri("source", "eu-listing-text"), iri("source", "us-listing-text")]
-    assert listing["citations"][0]["identifier"] == "CELEX:32020D1127"
-    attribution = acts["attribution-statement"]
-    assert attribution["action"] == "a joint attribution statement"
-    assert [(b["basis"], b["label"]) for b in attribution["bases"]] == [("incident", "Incident X")]
+    # by function (#16): the US listing of 2018 is outside the event window and the US executive order names
+    # no function, so restrictive measures have no basis; both sides attributed Incident X separately
+    acts = {a["function"]: a for a in goal(data, "sanctions")["feasible"]}
+    assert sorted(acts) == ["public-attribution"]
+    attribution = acts["public-attribution"]
+    assert attribution["action"] == "a coordinated (or joint) public attribution"
+    assert [(b["basis"], [i["label"] for i in b["incidents"]]) for b in attribution["bases"]] == [
+        ("incident", ["Incident X"])]
+    assert [i["instrument"] for i in attribution["bases"][0]["instruments"]] == [
+        iri("instrument", "us-attribution"), iri("instrument", "eu-attribution")]
+    assert attribution["counterparts"] == {"EU": ["Council"], "US": ["United States"]}
+    assert attribution["sources"] == [iri("source", "eu-attr-text"), iri("source", "us-attr-text")]
+    assert attribution["citations"][0]["url"] == "https://example.org/eu-attr"
     assert goal(data, "defence")["feasible"] == []  # only the EU has an instrument for it
 
 
 def test_record_wide_figures(data) -> None:  # type: ignore[no-untyped-def]
     fig = data["figures"]
-    matrix = {r["type"]: r for r in fig["type_matrix"]}
-    assert matrix["sanctions-listing"]["class"] == "both separately"
-    assert matrix["agreement"]["class"] == "jointly"
-    assert matrix["sanctions-regime"]["class"] == "EU only"
+    matrix = {r["type"]: r for r in fig["type_matrix"]}  # by function (#16): the types' default functions here
+    assert matrix["restrictive-measures"]["class"] == "EU only"  # the US listing (2018) is outside the window
+    assert matrix["restrictive-measures"]["instruments"]["EU alone"][0]["label"] == "EU sanctions regime"
+    assert matrix["dialogue"]["class"] == "jointly"
     assert sum(r["EU"] + r["US"] + r["joint"] for r in fig["per_year"]) == 13  # every instrument (all started)
     assert {r["year"]: r["joint"] for r in fig["per_year"]}[2022] == 1  # the pact counts when it takes effect
     assert fig["incidents"]["counts"] == {"jointly": 0, "separately": 1, "EU only": 0, "US only": 0}
