@@ -368,3 +368,24 @@ def test_the_whole_graph_opens_folded_and_expands(browser, real_views):
     assert v.js("cyberkg.network.getSelectedNodes()") == [src]
     assert v.errors == []
     v.page.close()
+
+
+def test_cli_png_is_a_picture_of_the_view_as_it_opens(tmp_path):
+    """In a subprocess: Playwright's sync API cannot run inside the browser fixture's."""
+    import subprocess
+    import sys
+
+    home = write_record(tmp_path / "home")
+    env = {**os.environ, "CYBERKG_HOME": str(home), "CYBERKG_BUILD_DIR": str(tmp_path / "build")}
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-c", "from cyberkg.cli import main; main()", "viz", "--focus", "ENISA"]
+    cmd += ["-o", str(out / "v.html"), "--png"]
+    r = subprocess.run([*cmd, str(out / "v.png")], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    png = (out / "v.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == 1600  # width
+    assert sorted(os.listdir(out)) == ["v.html", "v.png"]
+    env["CYBERKG_CHROMIUM"] = str(tmp_path / "no-chromium")
+    r = subprocess.run([*cmd, str(out / "w.png")], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "--png needs Chromium" in r.stderr
+    assert not (out / "w.png").exists()

@@ -147,6 +147,12 @@ def _run_query(ds: Any, query: str, params: dict[str, str]) -> tuple[str, Any]:
 )
 @click.option("--title", default=None, help="Page title.")
 @click.option(
+    "--png",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a PNG picture of the view as it opens (1600x1000, headless Chromium).",
+)
+@click.option(
     "--layout",
     type=click.Choice(["auto", "physics", "precomputed"]),
     default="auto",
@@ -173,6 +179,7 @@ def viz(
     query: str | None,
     params: tuple[str, ...],
     title: str | None,
+    png: Path | None,
     layout: str,
     lang: str | None,
     endpoint: str | None,
@@ -201,6 +208,11 @@ def viz(
         f"{info.layout} layout)",
         err=True,
     )
+    if png is not None:
+        from cyberkg.views.snapshot import snapshot
+
+        size = snapshot(info.path, png)
+        click.echo(f"wrote {png} ({size:,} bytes, the view as it opens)", err=True)
 
 
 COMMANDS = [viz]
