@@ -16,7 +16,7 @@ def test_readme_figures_match_the_record(real_ds) -> None:  # type: ignore[no-un
     text = README.read_text(encoding="utf-8")
     as_of = recorded_as_of(text)
     assert as_of, "README.md has no <!-- generated:as-of DATE --> marker"
-    assert {m["name"] for m in BLOCK.finditer(text)} == {"record-counts", "gap-lists", "headline"}
+    assert {m["name"] for m in BLOCK.finditer(text)} == {"record-counts", "gap-lists", "headline", "three-way"}
     expected = render(text, figures(real_ds, as_of))
     assert text == expected, "README.md drifted from the record: run `python -m cyberkg.cli.readme` and review"
 
@@ -34,3 +34,17 @@ def test_render_replaces_only_the_blocks() -> None:
     assert "| actors (of which threat actors) | 3 (1) |" in blocks(fig)["record-counts"]
     with pytest.raises(ValueError, match="unknown generated block 'nope'"):
         render("<!-- generated:nope -->\n<!-- /generated:nope -->", fig)
+
+
+def test_three_way_block(tiny_ds) -> None:  # type: ignore[no-untyped-def]
+    """The README's three-way block: the table and findings of `gaps --sides EU,US,UK`, or a plain line
+    when the record lacks one of the sides (the tiny record has only EU and US)."""
+    from cyberkg.cli.readme import three_way_block
+
+    assert three_way_block(tiny_ds, "2021-01-01") is None
+    fig = {"as_of": "2021-01-01", "counts": {}, "gaps_brief": [], "gaps_now": [], "incidents_both": 0,
+           "incidents_jointly": 0, "incidents_separately": 0, "violations": 0, "warnings": 0}
+    assert blocks(fig)["three-way"] == "(the record has no sides EU, US, UK: no three-way table)"
+    fig["three_way"] = "| goal | pursued by |"
+    out = render("<!-- generated:three-way -->\nold\n<!-- /generated:three-way -->\n", fig)
+    assert out == "<!-- generated:three-way -->\n| goal | pursued by |\n<!-- /generated:three-way -->\n"

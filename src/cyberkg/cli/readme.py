@@ -1,7 +1,8 @@
 """The README's figures, generated from the record: the counts table, the gap lists as of the
-brief's date and as of the date the README was generated, and the headline numbers the findings
-quote. Each sits between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``; a test
-regenerates them (with the date written in the README) and fails when they drift.
+brief's date and as of the date the README was generated, the headline numbers the findings
+quote, and the three-way table (EU, US, UK) with its findings. Each sits between
+``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``; a test regenerates them (with the
+date written in the README) and fails when they drift.
 
     python -m cyberkg.cli.readme          # rewrite the blocks, as of today
 """
@@ -43,7 +44,24 @@ def figures(ds: Any, as_of: str) -> dict[str, Any]:
         "incidents_separately": how.count("separately"),
         "violations": len(report.violations),
         "warnings": len(report.warnings),
+        "three_way": three_way_block(ds, as_of),
     }
+
+
+THREE = ["EU", "US", "UK"]
+
+
+def three_way_block(ds: Any, as_of: str) -> str | None:
+    """`cyberkg gaps --sides EU,US,UK` as of ``as_of`` as Markdown (None when the record lacks a side)."""
+    from cyberkg.analysis.threeway import markdown, three_way
+    from cyberkg.core.errors import QueryError
+
+    try:
+        report = three_way(ds, as_of, THREE)
+    except QueryError:
+        return None
+    return "\n".join([f"`cyberkg gaps --sides {','.join(THREE)} --as-of {as_of}` (`--format md`):", "",
+                      markdown(report)])
 
 
 def blocks(fig: dict[str, Any]) -> dict[str, str]:
@@ -66,7 +84,9 @@ def blocks(fig: dict[str, Any]) -> dict[str, str]:
                 f"responded to**, {fig['incidents_jointly']} were answered jointly and "
                 f"{fig['incidents_separately']} only separately. `cyberkg validate`: "
                 f"{fig['violations']} violations, {fig['warnings']} warnings.")
-    return {"record-counts": "\n".join(rows), "gap-lists": "\n".join(listing), "headline": headline}
+    three = fig.get("three_way") or f"(the record has no sides {', '.join(THREE)}: no three-way table)"
+    return {"record-counts": "\n".join(rows), "gap-lists": "\n".join(listing), "headline": headline,
+            "three-way": three}
 
 
 def render(text: str, fig: dict[str, Any]) -> str:
