@@ -34,6 +34,7 @@ needs_pdf_tools = pytest.mark.skipif(
 
 
 def golden(name: str, text: str) -> None:
+    text = re.sub(r"fingerprint [0-9a-f]{12}", "fingerprint <graph/ hash>", text)  # the vocabularies evolve
     path = GOLDEN / name
     if UPDATE:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +68,7 @@ def test_the_brief_comes_first_with_its_sections_and_every_claim_cites_listed_so
     gaps = [g["label"] for g in data["goals"] if g["status"] == "gap"]
     assert gaps and all(label in text for label in gaps)  # the key findings name every gap
     assert x["warnings"] == []
+    assert re.fullmatch(r"[0-9a-f]{12}", data["inputs"]["record"])
 
 
 def test_the_brief_renders_first_escaped_and_matches_goldens(data) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +88,7 @@ def test_figures_and_tables_show_vocabulary_labels_not_slugs(data) -> None:  # t
     assert data["labels"]["instrument-type"]["sanctions-regime"] == "Sanctions regime"
     page = report_html.render(data)
     annex = page[page.index('id="annex"'):]
-    assert "(Sanctions regime, from 2019-05-17)" in annex
+    assert re.search(r"\(Sanctions regime, (institutional|binding), from 2019-05-17\)", annex)
     assert not re.search(r"\((sanctions-listing|executive-order|sanctions-regime), from", annex)
     assert ">sanctions-listing<" not in annex and ">sanctions-listing</text>" not in page
 

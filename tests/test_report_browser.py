@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cyberkg.analysis.report import build_report
+from cyberkg.analysis.brief import build as build_report  # the report with its brief first
 from cyberkg.views import report_html
 from cyberkg.views.viz import HEADLESS_CHROMIUM_ARGS
 from report_fixtures import build_report_ds
@@ -19,7 +19,8 @@ from report_fixtures import build_report_ds
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-SECTIONS = ["summary", "rules", "coverage", "goals", "figures", "fig-matrix", "fig-years", "fig-incidents", "diff",
+SECTIONS = ["brief", "brief-findings", "brief-actions", "brief-commonalities", "brief-divergences", "brief-changes",
+            "brief-inputs", "annex", "summary", "rules", "coverage", "goals", "figures", "fig-matrix", "fig-years", "fig-incidents", "diff",
             "metrics", "sources"]
 
 
@@ -64,14 +65,14 @@ def check(page, url: str, requests: list[str], errors: list[str]) -> None:  # ty
 
 
 def test_tiny_report_in_the_browser(browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    data = build_report(build_report_ds(tmp_path / "tiny"), "2025-01-01")
+    data = build_report(build_report_ds(tmp_path / "tiny"), "2021-06-01")  # the hostile-labelled listing is recent
     path = tmp_path / "report.html"
     path.write_text(report_html.render(data), encoding="utf-8")
     page, url, requests, errors = open_page(browser, path)
     check(page, url, requests, errors)
     assert page.locator("img").count() == 0  # the label's <img onerror> is text
-    assert "EU listing <img src=x onerror=alert(1)> | *x*" in page.locator("#goals").text_content()
-    assert page.evaluate("document.getElementById('asof').textContent") == "2025-01-01"
+    assert "EU listing <img src=x onerror=alert(1)> | *x*" in page.locator("body").text_content()
+    assert page.evaluate("document.getElementById('asof').textContent") == "2021-06-01"
     page.click("a[href='#src-1']")  # a citation jumps to its source entry
     assert page.evaluate("location.hash") == "#src-1"
     assert [r for r in requests if r != url] == []

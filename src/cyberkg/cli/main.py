@@ -96,11 +96,12 @@ def build(memory: bool, no_validate: bool) -> None:
 @click.option("--warnings/--no-warnings", default=True, show_default=True, help="List warnings too.")
 @click.option("--info", "infos", is_flag=True,
               help="List the known gaps too: identifiers and official copies the curators looked for and did not find.")
-def validate_cmd(fmt: str, warnings: bool, infos: bool) -> None:
+@endpoint_option
+def validate_cmd(fmt: str, warnings: bool, infos: bool, endpoint: str | None) -> None:
     """SHACL shapes and zero-row quality checks. Exit 0 conforms, 1 violations, 2 error."""
     from cyberkg.analysis.validate import validate
 
-    report = validate(open_source())
+    report = validate(open_source(endpoint))
     shown = {"Violation"} | ({"Warning"} if warnings else set()) | ({"Info"} if infos else set())
     rows = [r for r in report.rows() if r["severity"] in shown]
     if rows:
@@ -226,11 +227,12 @@ def export(fmt: str, part: str, derived: bool, output: Path | None, endpoint: st
 
 @main.command()
 @format_option
-def stats(fmt: str) -> None:
+@endpoint_option
+def stats(fmt: str, endpoint: str | None) -> None:
     """Coverage summary: counts by kind, and instruments by type, side and year."""
     from cyberkg.analysis.catalogue import find, run
 
-    ds = open_source()
+    ds = open_source(endpoint)
     kinds = run(find("coverage/counts-by-kind"), ds)
     click.echo(render(kinds.vars, kinds.rows, fmt), nl=False)
     if fmt in ("table", "md"):

@@ -46,6 +46,19 @@ def _type(r: dict[str, Any], slug: Any) -> str:
     return md((r.get("labels") or {}).get("instrument-type", {}).get(str(slug)) or slug)
 
 
+def _inst(d: _Doc, i: dict[str, Any]) -> str:
+    """An instrument with its type, commitment, date (an event's or a standing one's start), scope,
+    third partners and sources."""
+    facts = [_type(d.r, i["type"])]
+    if i.get("commitment"):
+        facts.append(md(i["commitment"]))
+    facts.append(f"event of {md(i['start'])}" if i.get("lifecycle") == "event" else f"from {md(i['start'])}")
+    if i.get("scope") and i["scope"] != "bilateral":
+        facts.append(md(i["scope"]))
+    partners = f" with {md('; '.join(i['partners']))}" if i.get("partners") else ""
+    return f"{md(i['label'])} ({', '.join(facts)}){partners}{d.cite(i['sources'])}"
+
+
 def render(report: dict[str, Any], annex: bool = True) -> str:
     """The brief, then (``annex``) the full detail; footnotes for the sources cited."""
     r = report
@@ -110,6 +123,12 @@ def _sources(d: _Doc, listed: list[dict[str, Any]]) -> None:
 
 def _goal(d: _Doc, g: dict[str, Any], a: str, b: str) -> None:
     status = "GAP — no joint instrument" if g["status"] == "gap" else "covered by joint instruments"
+    cov = g.get("coverage")
+    if cov:
+        status += f" — strongest joint coverage: {md(cov.get('commitment'))}, {md(cov.get('scope'))}"
+        status += f" ({md(cov['label'])})" if cov.get("label") else ""
+    if g.get("changed_by_layers"):
+        status += " · CHANGED BY AN IMPORTED LAYER"
     flags = (" · **UNCERTAIN**" if g["uncertain"] else "") + (" · **POSSIBLE GAP**" if g["possible_gap"] else "")
     d.add(f"### {md(g['label'])}", "", f"**{status}**{flags}", "")
     if g["uncertain"]:
@@ -124,12 +143,14 @@ def _goal(d: _Doc, g: dict[str, Any], a: str, b: str) -> None:
                  for p in g["pursuers"].get(side, [])]
         d.add(f"- Pursued by {md(side)}: " + ("; ".join(items) or "—"))
     if g["joint"]:
-        d.add("- Joint instruments: " + "; ".join(f"{md(i['label'])} ({_type(d.r, i['type'])}, from "
-                                                   f"{md(i['start'])}){d.cite(i['sources'])}" for i in g["joint"]))
+        d.add("- Joint instruments: " + "; ".join(_inst(d, i) for i in g["joint"]))
     for side in (a, b):
-        items = [f"{md(i['label'])} ({_type(d.r, i['type'])}, from {md(i['start'])}){d.cite(i['sources'])}"
-                 for i in g["alone"].get(side, [])]
+        items = [_inst(d, i) for i in g["alone"].get(side, [])]
         d.add(f"- {md(side)} alone: " + ("; ".join(items) or "—"))
+    for side in (a, b):
+        partnered = [_inst(d, i) for i in (g.get("with_partners") or {}).get(side, [])]
+        if partnered:
+            d.add(f"- {md(side)} with third partners (not the other side): " + "; ".join(partnered))
     if g["related_joint"]:
         d.add("- Joint instruments nearby: " + "; ".join(
             f"{md(j['label'])} ({md(j['relation'])} goal: {md(j['relatedLabel'])})" for j in g["related_joint"]))
