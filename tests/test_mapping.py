@@ -91,3 +91,22 @@ def test_no_blank_nodes_in_curated_graph(tiny_home: Path) -> None:
 
     g = map_catalog(load_catalog(tiny_home / "graph"))
     assert not [t for t in g if any(isinstance(x, BNode) for x in t)]
+
+
+def test_a_joint_act_has_each_of_its_issuers(tmp_path: Path) -> None:
+    """`issuer` takes a list for an act of several institutions (Parliament and Council; a JOIN of the
+    Commission and the High Representative): one cyber:issuer triple per actor, and a single id still works."""
+    from conftest import ROOT
+
+    g = tmp_path / "graph"
+    g.mkdir()
+    (g / "r.yaml").write_text(RECORD.replace("issuer: b,", "issuer: [a, b],"))
+    (g / "vocab").symlink_to(ROOT / "graph" / "vocab")
+    graph = map_catalog(load_catalog(g))
+    from rdflib import URIRef
+
+    def issuers(source: str) -> set[str]:
+        return {str(o) for o in graph.objects(URIRef(iri("source", source)), CYBER.issuer)}
+
+    assert issuers("s2") == {iri("actor", "a"), iri("actor", "b")}
+    assert issuers("s1") == {iri("actor", "a")}

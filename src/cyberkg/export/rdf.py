@@ -12,15 +12,17 @@ from typing import Any
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from cyberkg.core.namespaces import G_DERIVED, G_ONTOLOGY, PREFIXES
+from cyberkg.core.namespaces import G_DERIVED, G_ONTOLOGY, GRAPH, PREFIXES
 
 FORMATS = {"turtle": "turtle", "ttl": "turtle", "trig": "trig", "nt": "nt", "ntriples": "nt", "jsonld": "json-ld",
            "json-ld": "json-ld"}
 PARTS = ("all", "data", "ontology")
 
 
-def _graph_filter(part: str, derived: bool) -> str:
+def _graph_filter(part: str, derived: bool, ds: Any = None) -> str:
     conds = []
+    if getattr(ds, "published_graphs_only", False):  # a remote store: cyberkg's graphs, not the store's own
+        conds.append(f'STRSTARTS(STR(?g), "{GRAPH}") && !STRSTARTS(STR(?g), "{GRAPH}staging?")')
     if part == "data":
         conds.append(f"?g != <{G_ONTOLOGY}>")
     elif part == "ontology":
@@ -41,7 +43,7 @@ def collect(ds: Any, part: str = "all", derived: bool = False) -> Graph:
     """The triples of the chosen part, as one in-memory graph."""
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
-    keep = _graph_filter(part, derived)
+    keep = _graph_filter(part, derived, ds)
     result = ds.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({keep}) }}")
     g = Graph()
     for prefix, ns in PREFIXES.items():
@@ -51,7 +53,7 @@ def collect(ds: Any, part: str = "all", derived: bool = False) -> Graph:
 
 
 def collect_dataset(ds: Any, part: str = "all", derived: bool = False) -> Dataset:
-    rows = ds.query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({_graph_filter(part, derived)}) }}")
+    rows = ds.query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({_graph_filter(part, derived, ds)}) }}")
     out = Dataset()
     for prefix, ns in PREFIXES.items():
         out.bind(prefix, ns)
@@ -84,7 +86,7 @@ def _sorted_nt(ds: Any, part: str, derived: bool) -> bytes:
     same bytes (a test compares them)."""
     import cyberkg.store.adapter as adapter
 
-    keep = _graph_filter(part, derived)
+    keep = _graph_filter(part, derived, ds)
     text = adapter.of(ds).construct_nt(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({keep}) }}").decode("utf-8")
     lines = sorted({x for x in text.splitlines() if x.strip()})

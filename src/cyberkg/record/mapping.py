@@ -281,7 +281,8 @@ def _map(catalog: Catalog, m: _Mapper) -> None:
         node = URIRef(iri("source", rec.id))
         m.common(rec, node, CYBER.SourceDocument)
         m.text(node, DCTERMS.title, rec.get("title"))
-        m.add(node, CYBER.issuer, URIRef(iri("actor", rec.get("issuer").id)))
+        for issuer in rec.refs("issuer"):  # one actor, or several for a joint act (Parliament and Council)
+            m.add(node, CYBER.issuer, URIRef(iri("actor", issuer.id)))
         m.date(node, DCTERMS.issued, rec.get("date"))
         if rec.get("identifier"):
             m.add(node, DCTERMS.identifier, m.lit(rec.get("identifier")))

@@ -59,7 +59,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "date": "date", "end_date": "date", "threats": "concepts:threat", "affected": "refs:actor",
     },
     "source": {
-        "title": "str", "issuer": "ref:actor", "date": "date", "identifier": "str", "url": "url",
+        "title": "str", "issuer": "refs:actor", "date": "date", "identifier": "str", "url": "url",
         "type": "concept:source-type", "no_identifier": "str",
         "identifier_unconfirmed": "str", "official_copy_unavailable": "str", "authors": "strs",
     },
