@@ -121,9 +121,8 @@ def test_a_pair_with_a_side_that_pursues_nothing_is_titled_for_it_and_warns(tmp_
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("# European Union and United Kingdom: cyber policy")
     assert "EU–US" not in r.stdout.split("# Annex")[0]
-    assert "warning: The European Union and the United Kingdom share no strategic goal" in r.stderr
-    assert "UK pursues no goal there" in r.stderr
-    assert "> **Warning:** The European Union and the United Kingdom share no strategic goal" in r.stdout
+    assert "warning: United Kingdom (UK) pursues no goal in the record on 2025-01-01" in r.stderr
+    assert "> **Warning:** United Kingdom (UK) pursues no goal in the record on 2025-01-01" in r.stdout
     r = CliRunner().invoke(main, ["report", "--as-of", "1990-01-01", "--format", "json", "-o", "-"])
     assert r.exit_code == 0
     assert "is before the record starts" in r.stderr

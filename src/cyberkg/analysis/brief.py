@@ -38,6 +38,7 @@ class Context:
     type_labels: dict[str, str] = field(default_factory=dict)  # instrument type slug -> label
     inputs: dict[str, Any] = field(default_factory=dict)  # what the brief was built from
     layer_changes: list[dict[str, Any]] = field(default_factory=list)  # goals whose status a layer changes
+    goals_per_side: dict[str, int] = field(default_factory=dict)  # side code -> goals pursued on the date
 
 
 TYPE_SCHEME = "https://w3id.org/cyberkg/vocab/instrument-type/"
@@ -320,18 +321,11 @@ def _inputs(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
 
 
 def warnings(r: dict[str, Any], ctx: Context, first_date: str | None = None) -> list[str]:
-    """Empty answers said out loud (also printed on stderr by the CLI)."""
-    out = []
-    a, b = r["sides"]
-    la, lb = _side_names(ctx, r["sides"])
-    pursuing = {side for g in r["goals"] for side, ps in (g.get("pursuers") or {}).items() if ps}
-    if first_date and r["as_of"] < first_date:
-        out.append(f"{r['as_of']} is before the record starts ({first_date}): every answer below is empty.")
-    if not r["goals"]:
-        out.append(f"The {la} and the {lb} share no strategic goal in the record on {r['as_of']}"
-                   + (" — " + " and ".join(f"{x} pursues no goal there" for x in (a, b) if x not in pursuing)
-                      if pursuing != {a, b} else "") + ".")
-    return out
+    """Empty answers said out loud (also printed on stderr by the CLI): :mod:`cyberkg.analysis.empty`."""
+    from cyberkg.analysis.empty import pair_warnings
+
+    per_side = ctx.goals_per_side or {s: 1 for s in r["sides"]}
+    return pair_warnings(per_side, list(r["sides"]), r["as_of"], len(r["goals"]), first_date, ctx.side_labels)
 
 
 def compose(report: dict[str, Any], ctx: Context, first_date: str | None = None) -> dict[str, Any]:
@@ -449,12 +443,14 @@ def build(ds: Any, as_of: str = "today", sides: list[str] | tuple[str, str] = ("
           count_dialogues: bool = False, lang: str | None = None, curated_only: bool = False) -> dict[str, Any]:
     """The report data with the brief: on ``ds``, or on the curated record alone (``curated_only``).
     With import layers in the store, each goal whose status they change is named."""
+    from cyberkg.analysis.empty import goals_per_side
     from cyberkg.analysis.report import build_report
 
     source = curated_dataset() if curated_only else ds
     report = build_report(source, as_of, list(sides), count_dialogues, lang=lang)
     ctx = read_context(source)
     ctx.inputs = record_inputs(ds, curated_only)
+    ctx.goals_per_side = goals_per_side(source, report["as_of"])
     if ctx.inputs.get("layers") and not curated_only:
         curated = build_report(curated_dataset(), as_of, list(sides), count_dialogues, lang=lang)
         ctx.layer_changes = layer_changes(report, curated)

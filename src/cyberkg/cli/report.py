@@ -172,7 +172,11 @@ def summary_cmd(dates: tuple[str, ...], sides: str, count_dialogues: bool, endpo
         if not rep.gaps:
             click.echo("  (none)")
         if not shared:
-            click.echo(f"warning: {a} and {b} share no goal in the record on {rep.as_of}", err=True)
+            from cyberkg.analysis.empty import goals_per_side, pair_warnings
+
+            first = str((rep.coverage or {}).get("first_source") or "")[:10] or None
+            for text in pair_warnings(goals_per_side(ds, rep.as_of), [a, b], rep.as_of, shared, first):
+                click.echo(f"warning: {text}", err=True)
 
 
 COMMANDS = [report_cmd, diff_cmd, metrics_cmd, summary_cmd]

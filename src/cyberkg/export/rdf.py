@@ -53,7 +53,8 @@ def collect(ds: Any, part: str = "all", derived: bool = False) -> Graph:
 
 
 def collect_dataset(ds: Any, part: str = "all", derived: bool = False) -> Dataset:
-    rows = ds.query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({_graph_filter(part, derived, ds)}) }}")
+    keep = _graph_filter(part, derived, ds)
+    rows = ds.query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({keep}) }}")
     out = Dataset()
     for prefix, ns in PREFIXES.items():
         out.bind(prefix, ns)
