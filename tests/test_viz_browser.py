@@ -389,3 +389,37 @@ def test_cli_png_is_a_picture_of_the_view_as_it_opens(tmp_path):
     r = subprocess.run([*cmd, str(out / "w.png")], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "--png needs Chromium" in r.stderr
     assert not (out / "w.png").exists()
+
+
+def test_timeline_spans_points_marks_and_filters(browser, tmp_path):
+    from cyberkg.views.timeline import timeline_data, write_timeline
+
+    ds = tiny_dataset(tmp_path / "home")
+    path, again = tmp_path / "t.html", tmp_path / "t2.html"
+    info = write_timeline(ds, path)
+    write_timeline(ds, again)
+    assert path.read_bytes() == again.read_bytes()  # byte-identical for the same input
+    html = path.read_text(encoding="utf-8")
+    assert external_references(html) == [] and "sourceMappingURL" not in html
+    data = timeline_data(ds)
+    labels = {i["label"]: i for i in data["items"]}
+    assert set(labels) == {"EU-US Taskforce", "EU Cybersecurity Act", "US Executive Order"} == {
+        i["label"] for i in data["items"]
+    }
+    assert info.nodes == 3
+    assert labels["EU-US Taskforce"]["joint"] and labels["EU-US Taskforce"]["side"] == "joint"
+    assert labels["US Executive Order"]["end"] == "2022-01-01" and not labels["US Executive Order"]["open"]
+    assert labels["EU Cybersecurity Act"]["open"] and labels["EU Cybersecurity Act"]["lifecycle"] == "standing"
+    then = {i["label"] for i in timeline_data(ds, as_of="2020-11-26")["items"]}
+    assert then == {"EU-US Taskforce", "EU Cybersecurity Act"}  # no look-ahead: the 2021 order is left out
+    v = open_view(browser, path, viewport=(1600, 1000))
+    assert_clean(v)
+    assert v.js("document.querySelectorAll('.vis-item').length") == 3
+    assert v.js("document.querySelectorAll('.vis-item.side-joint').length") == 1
+    assert v.js("document.querySelectorAll('.vis-item.vis-range').length") == 3  # all three are standing here
+    v.page.locator("#filter-side input[value='US']").uncheck()
+    assert v.js("cyberkg.view.length") == 2
+    v.page.fill("#search", "taskforce")
+    assert v.js("cyberkg.view.length") == 1
+    assert v.errors == []
+    v.page.close()

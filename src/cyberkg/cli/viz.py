@@ -145,6 +145,12 @@ def _run_query(ds: Any, query: str, params: dict[str, str]) -> tuple[str, Any]:
 @click.option(
     "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a --query parameter."
 )
+@click.option(
+    "--timeline",
+    is_flag=True,
+    help="Instruments over time by side and function: standing ones as spans, events as points "
+    "(up to --as-of when given).",
+)
 @click.option("--title", default=None, help="Page title.")
 @click.option(
     "--png",
@@ -178,6 +184,7 @@ def viz(
     depth: int,
     query: str | None,
     params: tuple[str, ...],
+    timeline: bool,
     title: str | None,
     png: Path | None,
     layout: str,
@@ -193,6 +200,21 @@ def viz(
 
     if as_of is not None:
         as_of = parse_as_of(as_of).isoformat()  # type: ignore[union-attr]
+    if timeline:
+        chosen = [name for name, on in (("--gaps", gaps), ("--focus", focus), ("--query", query)) if on]
+        if chosen:
+            raise QueryError(f"choose one view: --timeline and {chosen[0]} cannot be combined")
+        from cyberkg.views.timeline import write_timeline
+
+        out = output or paths.build_dir() / "cyberkg-timeline.html"
+        codes = tuple(s.strip().upper() for s in sides.split(","))
+        info = write_timeline(open_source(endpoint), out, as_of, codes, lang, title)
+        click.echo(f"wrote {info.path} ({info.nodes} instruments, {info.bytes:,} bytes)", err=True)
+        if png is not None:
+            from cyberkg.views.snapshot import snapshot
+
+            click.echo(f"wrote {png} ({snapshot(info.path, png):,} bytes, the view as it opens)", err=True)
+        return
     graph, heading, description = build_view(
         open_source(endpoint), as_of, gaps, focus, depth, query, _params(params), sides, count_dialogues, lang
     )
