@@ -277,3 +277,10 @@ def test_gap_view_marks_the_uncertain_gap(ds) -> None:  # type: ignore[no-untype
                                  "it, US does not pursue the goal and it is not a shared goal"]
     assert "uncertain" not in g.nodes[iri("goal", "sanctions")]
     assert g.nodes[iri("goal", "sanctions")]["feasibleActions"] == ["a coordinated (or joint) public attribution"]
+
+
+def test_the_event_window_reaches_the_actions(fds) -> None:  # type: ignore[no-untyped-def]
+    # with no window the 2020 listings are history: no commonality any more, the shared incident stays
+    gaps = {g.label: g.feasible for g in find_gaps(fds, "2021-01-01", event_window=0).gaps}
+    assert [x[:2] for x in summary(gaps["Punish intrusions"])] == [
+        ("public-attribution", ["incident"]), ("restrictive-measures", ["incident"])]  # a tie: by name

@@ -207,7 +207,7 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
     covered = _covered(queries.run(queries.find(COVERED), ds, {**common, **flag}).rows)
     possible: list[PossibleGap] = []
     if details:
-        possible = _feasible_and_doubts(ds, gaps, facts, as_of_text, (codes[0], codes[1]), covered)
+        possible = _feasible_and_doubts(ds, gaps, facts, as_of_text, (codes[0], codes[1]), covered, event_window)
     _relabel(ds, gaps, lang)
     return GapReport(as_of_text, codes, count_dialogues, coverage(ds), gaps, possible, covered, event_window,
                      min_commitment, bilateral_only)
@@ -247,7 +247,7 @@ def _covered(rows: list[Any]) -> list[Covered]:
 
 
 def _feasible_and_doubts(ds: Any, gaps: list[Gap], facts: Any, as_of: str, sides: tuple[str, str],
-                         covered_goals: list[Covered]) -> list[PossibleGap]:
+                         covered_goals: list[Covered], event_window: int = 2) -> list[PossibleGap]:
     """Fill each gap's feasible actions and uncertain facts; return the possible gaps."""
     from cyberkg.analysis.facts import load_facts
     from cyberkg.analysis.feasible import feasible_actions
@@ -258,7 +258,7 @@ def _feasible_and_doubts(ds: Any, gaps: list[Gap], facts: Any, as_of: str, sides
     checker = Checker(facts)
     for gap in gaps:
         one_side = {s: gap.alone.get(s, []) + gap.with_partners.get(s, []) for s in sides}
-        gap.feasible = feasible_actions(gap.goal, one_side, facts, on, sides)
+        gap.feasible = feasible_actions(gap.goal, one_side, facts, on, sides, window=event_window)
         gap.uncertain = gap_doubts(checker, gap.goal, gap.pursuers, sides)
     a, b = sides
     for c in covered_goals:  # partners of the joint instruments, from the facts' derived party sides
