@@ -174,7 +174,7 @@ def feasible_actions(goal: str, alone: dict[str, list[dict[str, Any]]] | None, f
                 candidates.add(f)
     out = []
     for f in sorted(candidates - set(NOT_ACTIONS)):
-        act = _action(f, goal, one_side, incidents, facts, on, sides)
+        act = _action(f, goal, one_side, incidents, facts, on, sides, window)
         if act is not None:
             out.append(act)
     out.sort(key=lambda x: (x["blocked"] is not None, -x["score"], x["function"]))
@@ -183,7 +183,7 @@ def feasible_actions(goal: str, alone: dict[str, list[dict[str, Any]]] | None, f
 
 def _action(f: str, goal: str, one_side: dict[str, dict[str, list[Instrument]]],
             incidents: dict[str, dict[str, dict[str, list[str]]]], facts: Facts, on: dt.date,
-            sides: tuple[str, str]) -> dict[str, Any] | None:
+            sides: tuple[str, str], window: int = EVENT_WINDOW) -> dict[str, Any] | None:
     a, b = sides
     bases: list[dict[str, Any]] = []
     behind: list[Instrument] = []
@@ -222,7 +222,7 @@ def _action(f: str, goal: str, one_side: dict[str, dict[str, list[Instrument]]],
     if not bases:
         return None
     limited, blocked = _divergences(f, goal, facts, on)
-    venue = _venue(goal, facts, on, sides)
+    venue = _venue(goal, facts, on, sides, window)
     counterparts = {s: sorted({p for i in behind for p in _side_parties(i, s)}) for s in sides}
     score = _score(bases, behind, on, limited, blocked, venue, sides)
     sources = sorted({s for i in behind for s in i.sources} | {s for d in limited for s in d["sources"]}
@@ -254,8 +254,10 @@ def _divergences(f: str, goal: str, facts: Facts, on: dt.date) -> tuple[list[dic
     return limited, blocked
 
 
-def _venue(goal: str, facts: Facts, on: dt.date, sides: tuple[str, str]) -> dict[str, Any] | None:
-    """The joint dialogue or forum whose agenda covers the goal, on the date."""
+def _venue(goal: str, facts: Facts, on: dt.date, sides: tuple[str, str],
+           window: int = EVENT_WINDOW) -> dict[str, Any] | None:
+    """The joint dialogue or forum whose agenda covers the goal, on the date (a meeting, an event,
+    only within the event window)."""
     a, b = sides
     broader = facts.ancestors.get(goal, set())
     best: tuple[tuple[int, int, str], Instrument, str] | None = None
@@ -263,6 +265,8 @@ def _venue(goal: str, facts: Facts, on: dt.date, sides: tuple[str, str]) -> dict
         if "dialogue" not in _functions(inst) or inst.side_class(a, b) != "joint" or not inst.started(on):
             continue
         if inst.end is not None and inst.end <= on:
+            continue
+        if getattr(inst, "lifecycle", "standing") == "event" and not _covers(inst, on, window):
             continue
         if goal in inst.addresses:
             how, rank = "its agenda addresses the goal", 0
