@@ -1,7 +1,7 @@
 """Any SPARQL 1.1 endpoint as a query source: ``connect(url).query(text)`` returns an rdflib
 :class:`~rdflib.query.Result`, so ``queries.run``, ``gaps.find_gaps``, ``export.serialize`` and
-``validate.run_checks`` work on it unchanged (parameters arrive already bound in one ``VALUES``
-block by ``queries.bind_values``).
+``validate.run_checks`` work on it unchanged (catalogue parameters arrive as typed terms in place
+of their variables, ``queries.substitute_terms``).
 
 Requests go through SPARQLWrapper with its quirks handled: a descriptive User-Agent, POST
 (long queries), an explicit ``Accept`` per query form, the client timeout plus an optional
@@ -60,6 +60,13 @@ def query_kind(text: str) -> str:
 class RemoteDataset:
     """A SPARQL 1.1 endpoint that answers ``query(text)`` like an rdflib Dataset does."""
 
+    # catalogue parameters arrive as typed terms in place of their variables, not as VALUES blocks
+    # (queries.substitute_terms: the form every store plans as constants)
+    substitutes_parameters = True
+    # exports read cyberkg's named graphs only (https://w3id.org/cyberkg/graph/…), not the store's
+    # own (Virtuoso keeps 2,499 system triples in graphs of its own)
+    published_graphs_only = True
+
     def __init__(self, url: str, update_url: str | None = None, store_url: str | None = None,
                  settings: Settings | None = None, auth: Auth | None = None,
                  default_graphs: list[str] | None = None) -> None:
@@ -76,8 +83,60 @@ class RemoteDataset:
     # -- queries ------------------------------------------------------------------------------
     def query(self, text: str) -> Result:
         kind = query_kind(text)
+        result, cut = self._once(text, kind)
+        if cut:
+            # The store cut the answer at its row limit (Virtuoso: ResultSetMaxRows, 10,000 by default,
+            # also on CONSTRUCT and without saying so): ask again in parts by the subject's hash, when
+            # the query has a ?s to split on; else say the answer is incomplete.
+            if not _splittable(text):
+                raise EndpointResponseError(
+                    f"query: {redact(self.url)} cut the result at {_size(result):,} rows (its result limit) — the "
+                    "answer is incomplete; raise the store's limit (Virtuoso: ResultSetMaxRows in virtuoso.ini)")
+            result = self._in_parts(text, kind, "")
+        return result
+
+    def _once(self, text: str, kind: str) -> tuple[Result, bool]:
         body, ctype, headers = with_retries(lambda: self._fetch(text, kind), self.settings, "query", self.url)
-        return self._parse(body, ctype, headers, kind)
+        result = self._parse(body, ctype, headers, kind)
+        cap = headers.get("x-sparql-maxrows", "")
+        n = _size(result)
+        return result, kind in ("SELECT", "CONSTRUCT", "DESCRIBE") and (
+            n in (STOCK_ROW_LIMIT, STOCK_ROW_LIMIT + 1) or (cap.isdigit() and n >= int(cap)))
+
+    def _in_parts(self, text: str, kind: str, prefix: str) -> Result:
+        """The answer to ``text`` as the union of its answers for the subjects whose MD5 (hex) starts
+        with ``prefix`` and then each quarter of the hex digits (at the top, also the blank-node
+        subjects); a part that is cut again is split again, a quarter at a time."""
+        md5 = "MD5(STR(?s))"
+        conds: list[tuple[str, list[str]]] = [] if prefix else [("isBlank(?s)", [])]
+        for quarter in ("0123", "4567", "89ab", "cdef"):
+            digits = [prefix + d for d in quarter]
+            alts = ", ".join(f'"{d[-1]}"' for d in digits)
+            head = f'STRSTARTS({md5}, "{prefix}") && ' if prefix else ""
+            conds.append((f"isIRI(?s) && {head}SUBSTR({md5}, {len(prefix) + 1}, 1) IN ({alts})", digits))
+        merged: Result | None = None
+        for cond, digits in conds:
+            part, cut = self._once(_with_filter(text, cond), kind)
+            if cut:
+                if not digits or len(prefix) >= 5:
+                    raise EndpointResponseError(
+                        f"query: {redact(self.url)} cuts even a small part of the answer at its result limit — "
+                        "raise the store's limit (Virtuoso: ResultSetMaxRows in virtuoso.ini)")
+                part = self._merge([self._in_parts(text, kind, d) for d in digits], kind)
+            merged = part if merged is None else self._merge([merged, part], kind)
+        assert merged is not None
+        return merged
+
+    @staticmethod
+    def _merge(parts: list[Result], kind: str) -> Result:
+        out = parts[0]
+        for part in parts[1:]:
+            if kind == "SELECT":
+                out.bindings = list(out.bindings) + list(part.bindings)
+            else:
+                assert out.graph is not None and part.graph is not None
+                out.graph += part.graph
+        return out
 
     def _sparqlwrapper(self, text: str, kind: str) -> Any:
         from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
@@ -158,11 +217,6 @@ class RemoteDataset:
                 "Oxigraph server reports its own --timeout-s; raise the server's timeout or simplify the query"
             ) from None
         _typed_strings(result)
-        cap = headers.get("x-sparql-maxrows")
-        if kind == "SELECT" and cap and cap.isdigit() and len(result.bindings) >= int(cap):
-            raise EndpointResponseError(
-                f"query: {where} cut the result at {cap} rows (X-SPARQL-MaxRows) — the answer is incomplete; raise "
-                "the store's limit (Virtuoso: ResultSetMaxRows in virtuoso.ini)")
         return result
 
     # -- updates ------------------------------------------------------------------------------
@@ -200,6 +254,39 @@ class RemoteDataset:
                 raise status_error(exc.code, data, "update", url, self.auth) from None
 
         with_retries(once, self.settings, "update", url, retry_reset=retry_reset)
+
+
+# Virtuoso's stock ResultSetMaxRows: it cuts SELECT answers at this size and CONSTRUCT answers at
+# one more, saying so (X-SPARQL-MaxRows) only on some. An answer of exactly that size is taken as cut.
+STOCK_ROW_LIMIT = 10_000
+_SPLIT_VAR = re.compile(r"[?$]s(?![\w])")
+_NOT_SPLITTABLE = re.compile(r"(?i)\b(LIMIT|OFFSET|GROUP\s+BY|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\b")
+
+
+def _size(result: Result) -> int:
+    if result.type == "SELECT":
+        return len(result.bindings)
+    return len(result.graph) if result.graph is not None else 0
+
+
+def _splittable(text: str) -> bool:
+    """A query whose answer is the union of its answers per subject ``?s`` (no limit, no aggregate)."""
+    from cyberkg.analysis.catalogue import where_brace
+
+    body = re.sub(r"(?m)#.*$", "", text)
+    try:
+        where_brace(text)
+    except Exception:  # no WHERE group we can find
+        return False
+    return bool(_SPLIT_VAR.search(body)) and not _NOT_SPLITTABLE.search(body)
+
+
+def _with_filter(text: str, cond: str) -> str:
+    """``text`` with ``FILTER(cond)`` at the top of its WHERE group (a filter applies to the whole group)."""
+    from cyberkg.analysis.catalogue import where_brace
+
+    at = where_brace(text) + 1
+    return f"{text[:at]} FILTER({cond}) {text[at:]}"
 
 
 def _typed_strings(result: Result) -> None:
