@@ -21,11 +21,12 @@ from cyberkg.store.built import (
     open_built,
     populate,
     release,
+    verdict,
     writing,
 )
 
 __all__ = [
     "BACKENDS", "STAMP", "BuildResult", "adapter", "add_graph", "build", "input_fingerprint", "is_fresh",
     "new_dataset", "ontology_graph", "open_built", "populate",
-    "read_turtle_dir", "release", "writing",
+    "read_turtle_dir", "release", "verdict", "writing",
 ]

@@ -66,15 +66,28 @@ class StoreAdapter:
         self._native = native_of(ds)
 
     # --- reading -----------------------------------------------------------------------------
-    def select_values(self, text: str) -> tuple[list[str], list[tuple[str | None, ...]]]:
-        """A SELECT over the union of the graphs: variable names and rows of lexical values (an
-        IRI's text, a literal's lexical form, None when unbound). No rdflib term per cell on
-        Oxigraph (the report's queries read thousands of rows)."""
+    def select_values(self, text: str, graphs: list[str] | None = None
+                      ) -> tuple[list[str], list[tuple[str | None, ...]]]:
+        """A SELECT over the union of the graphs (or, with ``graphs``, of those named graphs only):
+        variable names and rows of lexical values (an IRI's text, a literal's lexical form, None
+        when unbound). No rdflib term per cell on Oxigraph (the report's queries read thousands of
+        rows)."""
         if self._native is not None:
-            res = self._native.query(text, use_default_graph_as_union=True)
+            if graphs is None:
+                res = self._native.query(text, use_default_graph_as_union=True)
+            else:
+                import pyoxigraph as ox
+
+                default: list[Any] = [ox.NamedNode(g) for g in graphs] or [ox.DefaultGraph()]
+                res = self._native.query(text, default_graph=default)
             names = [v.value for v in res.variables]
             return names, [tuple(None if t is None else t.value for t in sol) for sol in res]
-        result = self.ds.query(text)
+        target = self.ds
+        if graphs is not None:
+            target = Graph()
+            for name in graphs:
+                target += self.ds.graph(URIRef(name))
+        result = target.query(text)
         names = [str(v) for v in result.vars or []]
         return names, [tuple(None if v is None else str(v) for v in row) for row in result]
 
@@ -147,17 +160,36 @@ class StoreAdapter:
 
     def construct_into(self, graph: str, text: str) -> int:
         """Run a CONSTRUCT over the union and add its triples to ``graph``; return how many it made."""
-        if self._native is not None:
+        if self._native is not None:  # Oxigraph writes and bulk-loads the triples: no Python object per triple
             import pyoxigraph as ox
 
-            target = ox.NamedNode(graph)
-            triples = set(self._native.query(text, use_default_graph_as_union=True))
-            self._native.extend([ox.Quad(t.subject, t.predicate, t.object, target) for t in triples])
-            return len(triples)
+            result = self._native.query(text, use_default_graph_as_union=True)
+            data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES) or b""
+            if data:
+                self._native.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+            return len(set(data.splitlines()))
         made: Graph = self.ds.query(text).graph
         target_g = self.ds.graph(URIRef(graph))
         target_g.addN((s, p, o, target_g) for s, p, o in made)
         return len(made)
+
+    def dump_nquads(self) -> bytes:
+        """Every named graph as N-Quads (unsorted)."""
+        if self._native is not None:
+            import pyoxigraph as ox
+
+            return self._native.dump(format=ox.RdfFormat.N_QUADS) or b""
+        data: bytes = self.ds.serialize(format="nquads", encoding="utf-8")
+        return data
+
+    def load_nquads(self, data: bytes) -> None:
+        """Add N-Quads in bulk (what :meth:`dump_nquads` wrote)."""
+        if self._native is not None:
+            import pyoxigraph as ox
+
+            self._native.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            return
+        self.ds.parse(data=data, format="nquads")
 
     def flush(self) -> None:
         """Make what was written durable (on disk stores)."""
