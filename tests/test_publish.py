@@ -178,3 +178,66 @@ def test_cli_publish(oxigraph: OxigraphServer, tmp_path: Any, monkeypatch: pytes
     assert [str(r[0]) for r in names] == ["https://w3id.org/cyberkg/graph/vocab"]
     bad = runner.invoke(main, ["publish", "--endpoint", oxigraph.query_url, "--graph", "http://nowhere"])
     assert bad.exit_code == 2 and "error:" in bad.output
+
+
+G2 = "http://example.org/graph/second"
+
+
+def two_graphs(tag: str) -> Any:
+    ds = dataset(500, tag)
+    g = Graph()
+    for i in range(300):
+        g.add((URIRef(f"http://example.org/t{i}"), URIRef("http://example.org/q"), URIRef(f"http://example.org/{tag}{i}")))
+    store.add_graph(ds, URIRef(G2), g)
+    return ds
+
+
+def both(server: OxigraphServer) -> tuple[set[str], set[str]]:
+    r = connect(server.query_url).query(
+        f"SELECT ?g ?o WHERE {{ VALUES ?g {{ <{G}> <{G2}> }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    out: dict[str, set[str]] = {G: set(), G2: set()}
+    for g, o in r:  # type: ignore[misc]
+        out[str(g)].add(str(o))
+    return out[G], out[G2]
+
+
+@pytest.mark.parametrize("fail", ["second PUT", "switch"])
+def test_all_or_nothing_across_graphs(oxigraph: OxigraphServer, script_server: Any, fail: str) -> None:  # noqa: F811
+    """Every graph is staged first and all are switched in one request: a failure on the second
+    graph, or of the switch itself, leaves BOTH graphs as they were (#19 item 6)."""
+    oxigraph.clear()
+    publish.publish(two_graphs("old-"), connect(oxigraph.query_url), progress=False)
+    before = both(oxigraph)
+    puts = {"n": 0}
+
+    def failing(h: Any, seen: Seen) -> None:
+        if fail == "second PUT" and seen.method == "PUT":
+            puts["n"] += 1
+            if puts["n"] == 2:
+                return reply(500, b"disk full", "text/plain")(h, seen)
+        if fail == "switch" and seen.path == "/update" and b"MOVE+GRAPH" in seen.body:
+            return reply(500, b"switch refused", "text/plain")(h, seen)
+        return forward(oxigraph.base)(h, seen)
+
+    proxy = script_server([failing])
+    with pytest.raises(EndpointServerError):
+        publish.publish(two_graphs("new-"), fast(proxy.url + "/query"), progress=False)
+    assert both(oxigraph) == before
+    staged = connect(oxigraph.query_url).query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), 'staging')) }")
+    assert staged.askAnswer is False
+    report = publish.publish(two_graphs("new-"), connect(oxigraph.query_url), progress=False)
+    assert report.atomic and "switched in one request" in report.summary()
+    assert both(oxigraph) == ({f"http://example.org/new-{i}" for i in range(500)},
+                              {f"http://example.org/new-{i}" for i in range(300)})
+    moves = [s for s in proxy.seen if s.path == "/update" and b"MOVE+GRAPH" in s.body]
+    assert fail == "second PUT" or len(moves) == 1  # one request switches both graphs
+
+
+def test_staging_left_by_a_killed_publish_is_dropped(oxigraph: OxigraphServer) -> None:  # noqa: F811
+    oxigraph.clear()
+    target = connect(oxigraph.query_url)
+    publish.put_graph(target, f"{oxigraph.base}/store", publish.staging_graph("http://example.org/gone"),
+                      b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
+    publish.publish(dataset(5, "x"), connect(oxigraph.query_url), progress=False)
+    left = target.query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), 'staging')) }")
+    assert left.askAnswer is False
