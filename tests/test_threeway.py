@@ -137,3 +137,21 @@ def test_cli_gaps_with_three_sides(three_home: Path, tmp_path: Path) -> None:
     assert trio["joined_by_all"][0]["label"] == "Three-way deal"
     assert text.exit_code == 0 and "Findings:" in text.output and "Patchwork goal" in text.output
     assert two.exit_code == 0 and "US-UK goal" in {g["label"] for g in json.loads(two.output)}
+
+
+def test_report_and_diff_for_a_uk_pair(three_home: Path, tmp_path: Path) -> None:
+    """--sides EU,UK and --sides US,UK work on the report and the diff like the default pair."""
+    runner = CliRunner()
+    out = tmp_path / "report.json"
+    with env(CYBERKG_HOME=str(three_home), CYBERKG_BUILD_DIR=str(tmp_path / "build")):
+        report = runner.invoke(main, ["report", "--sides", "EU,UK", "--as-of", "2021-01-01", "--format", "json",
+                                      "-o", str(out)])
+        diff = runner.invoke(main, ["diff", "--sides", "US,UK", "--from", "2016-01-01", "--to", "2021-01-01",
+                                    "--format", "json"])
+    assert report.exit_code == 0, report.output
+    assert "5 shared goal(s) as of 2021-01-01, 3 gap(s)" in report.output
+    assert json.loads(out.read_text())["sides"] == ["EU", "UK"]
+    assert diff.exit_code == 0, diff.output
+    counts = json.loads(diff.output)["counts"]
+    assert (counts["became shared"], counts["gap opened"], counts["joint instrument entered into force"],
+            counts["joint event"]) == (6, 3, 2, 1)
