@@ -82,3 +82,40 @@ def force_layout(
         temp -= cool
     pos = (pos - pos.mean(axis=0)) * scale
     return {v: (round(float(pos[i, 0]), 1), round(float(pos[i, 1]), 1)) for i, v in enumerate(nodes)}
+
+
+
+def overview_layout(
+    graph: Any,
+    sides: tuple[str, str] = ("EU", "US"),
+    centre_kind: str = "goal",
+    column_x: float = 560.0,
+    cell: tuple[float, float] = (260.0, 95.0),
+) -> dict[Hashable, tuple[float, float]]:
+    """Columns for an overview of a folded graph (few nodes, most of them groups): the first side's
+    nodes on the left, the other's on the right, ``centre_kind`` nodes (the goals) in a three-column
+    grid in the middle, and the rest (joint, third sides, no side) in rows of four below, each part in
+    a stable order (kind, then label). Nodes need ``kind``, ``side`` and ``label`` attributes."""
+    def key(v: Hashable) -> tuple[str, str, str]:
+        d = graph.nodes[v]
+        return (str(d.get("kind") or ""), str(d.get("label") or ""), str(v))
+
+    left = sorted((v for v, d in graph.nodes(data=True) if d.get("side") == sides[0]
+                   and d.get("kind") != centre_kind), key=key)
+    right = sorted((v for v, d in graph.nodes(data=True) if d.get("side") == sides[1]
+                    and d.get("kind") != centre_kind), key=key)
+    centre = sorted((v for v, d in graph.nodes(data=True) if d.get("kind") == centre_kind), key=key)
+    placed = set(left) | set(right) | set(centre)
+    rest = sorted((v for v in graph if v not in placed), key=key)
+    w, h = cell
+    pos: dict[Hashable, tuple[float, float]] = {}
+    for i, v in enumerate(left):
+        pos[v] = (-column_x, i * h)
+    for i, v in enumerate(right):
+        pos[v] = (column_x, i * h)
+    for i, v in enumerate(centre):
+        pos[v] = ((i % 3 - 1) * w, (i // 3) * h)
+    top = max([y for _, y in pos.values()], default=-h) + 1.5 * h
+    for i, v in enumerate(rest):
+        pos[v] = ((i % 4 - 1.5) * column_x * 2 / 3, top + (i // 4) * h)
+    return pos

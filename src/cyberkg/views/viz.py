@@ -82,6 +82,7 @@ LABEL_WIDTH = 24  # characters per label line; the full label is in the tooltip 
 FEW_EDGES = 40  # up to this many edges, edge labels are drawn; above, on hover
 FOLD_VIEW_MIN = 150  # a view with more records than this opens folded …
 FOLD_KIND_MIN = 30  # … each kind with more records than this, by side
+OVERVIEW_MAX = 200  # a folded view of at most this many nodes is laid out in rings (layout.radial_layout)
 FIELD_NAMES = {
     "feasibleActions": "Feasible joint actions",
     "jointNearby": "Joint instruments for related goals",
@@ -231,7 +232,9 @@ def plural_kind(kind: str, n: int) -> str:
     return word if n == 1 else (word[:-1] + "ies" if word.endswith("y") else word + "s")
 
 
-def _positions(graph: Any, clusters: dict[str, dict[str, Any]]) -> dict[Any, tuple[float, float]]:
+def _positions(
+    graph: Any, clusters: dict[str, dict[str, Any]], view: dict[str, Any]
+) -> dict[Any, tuple[float, float]]:
     """Given positions (``x``/``y`` on every node), else a force layout of the folded graph with each
     group's records on a spiral around the group."""
     import networkx as nx
@@ -246,8 +249,19 @@ def _positions(graph: Any, clusters: dict[str, dict[str, Any]]) -> dict[Any, tup
     pairs = ((member_of.get(u, u), member_of.get(v, v)) for u, v in graph.edges())
     folded.add_edges_from((a, b) for a, b in pairs if a != b)
     n = folded.number_of_nodes()
-    scale = 45.0 if n > 300 else 45.0 + 75.0 * (1 - n / 300)  # small views: room for their labels
-    pos = force_layout(folded, scale=scale)
+    if clusters and n <= OVERVIEW_MAX:  # an overview: the two sides' columns, goals between, the rest below
+        from cyberkg.views.layout import overview_layout
+
+        for v in folded:
+            src = clusters[v] if v in clusters else graph.nodes[v]
+            folded.nodes[v].update(kind=src.get("kind"), side=src.get("side"), label=src.get("label"))
+        codes = [c for c in graph.graph.get("side_codes") or [] if c]
+        pair = (codes[0], codes[1]) if len(codes) >= 2 else ("EU", "US")
+        pos = overview_layout(folded, ("EU", "US") if {"EU", "US"} <= set(codes) else pair)
+        view["overview"] = True
+    else:
+        scale = 45.0 if n > 300 else 45.0 + 75.0 * (1 - n / 300)  # small views: room for their labels
+        pos = force_layout(folded, scale=scale)
     out = {v: pos[v] for v in graph if v in pos}
     for cid, c in clusters.items():
         cx, cy = pos.get(cid, (0.0, 0.0))
@@ -269,8 +283,10 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
     big = graph.number_of_nodes() > PHYSICS_LIMIT
     physics = not given and not clusters and (layout == "physics" or (layout == "auto" and not big))
     codes = list(graph.graph.get("side_codes") or [])
-    positions = _positions(graph, clusters) if graph.number_of_nodes() else {}
+    view: dict[str, Any] = {}  # what the layout decided about the view (an overview opens at the top)
+    positions = _positions(graph, clusters, view) if graph.number_of_nodes() else {}
     member_of = {m: cid for cid, c in clusters.items() for m in c["members"]}
+    overview = bool(view.get("overview"))
     ids = {n: str(n) for n in graph}
     relations = sorted({str(e.get("relation") or k) for _, _, k, e in graph.edges(keys=True, data=True)})
     rel_colour = {r: RELATION_COLOURS[i % len(RELATION_COLOURS)] for i, r in enumerate(relations)}
@@ -305,7 +321,8 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
             "shape": shape,
             "kind": kind,
             "side": side or "none",
-            "size": 22 if hl in ("gap", "focus") else 16 if hl else min(10 + 1.5 * graph.degree(n) ** 0.5, 20),
+            "size": 22 if hl in ("gap", "focus") else 16 if hl or overview
+            else min(10 + 1.5 * graph.degree(n) ** 0.5, 20),
             "x": x,
             "y": y,
             "borderWidth": 6 if hl in ("gap", "focus") else 3,
@@ -441,7 +458,7 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
         f"{len(c['members'])} {plural_kind(str(c['kind']), len(c['members']))}"
         for c in sorted(clusters.values(), key=lambda c: (str(c["kind"]), str(c.get("side"))))
     ]
-    opening = dict(graph.graph.get("opening") or {})
+    opening = dict(graph.graph.get("opening") or ({"anchor": "top"} if overview else {}))
     opening.setdefault("minScale", MIN_LABEL_PX / BASE_FONT)
     if graph.graph.get("focus") in graph:
         opening.setdefault("anchor", ids[graph.graph["focus"]])
