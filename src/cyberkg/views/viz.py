@@ -338,6 +338,7 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
         }
         if hl in ("gap", "focus"):
             node["font"] = {"size": BIG_FONT}
+            node["must"] = True  # labelled first, whatever is near
         if shape == "box":
             node["margin"] = 6
         if member_of.get(n):
