@@ -177,3 +177,26 @@ def test_lang_without_labels_is_said(ds, g):
     assert lang_note(ds, h, "xx") == "no labels in language 'xx' in this graph: labels shown in English"
     assert h.graph["notes"][-1].startswith("no labels in language 'xx'")
     assert lang_note(ds, g.copy(), "en") is None
+
+
+def test_gap_picture_sides_goals_groups_and_a_byte_identical_page(ds):
+    from cyberkg.analysis.gaps import find_gaps
+    from cyberkg.views.gap_view import gap_picture
+    from cyberkg.views.viz import render
+
+    report = find_gaps(ds, "2021-07-01")
+    full = network.to_networkx(ds, as_of="2021-07-01")
+    pic = gap_picture(full, report, ds)
+    goal = node("goal", "resilience")
+    assert pic.nodes[goal]["highlight"] == "gap" and (pic.nodes[goal]["x"], pic.nodes[goal]["y"]) == (0.0, 0.0)
+    assert pic.nodes[goal]["label"].startswith("GAP: ")
+    groups = pic.graph["clusters"]
+    eu = [c for c in groups.values() if c["side"] == "EU"]
+    us = [c for c in groups.values() if c["side"] == "US"]
+    assert eu and us and all(c["x"] < 0 for c in eu) and all(c["x"] > 0 for c in us)
+    assert [m for c in eu for m in c["members"]] == [node("instrument", "eu-act")]
+    assert (eu[0]["label"], us[0]["label"]) == ("EU: 1 legislation", "US: 1 executive order")  # by type here
+    assert pic.graph["positions"] == "given"
+    once, twice = render(pic, "gaps"), render(gap_picture(full, report, ds), "gaps")
+    assert once == twice  # the same input gives the same page, byte for byte
+    assert render(full, "all") == render(network.to_networkx(ds, as_of="2021-07-01"), "all")

@@ -231,7 +231,7 @@ def gap_picture(g: nx.MultiDiGraph, report: Any, ds: Any = None) -> nx.MultiDiGr
                 aid,
                 kind="action",
                 label=("BLOCKED: " if blocked else "") + text,
-                iri=gap.goal,
+                iri="",
                 slug=f"action-{j + 1}",
                 side="joint",
                 sides=[a, b],

@@ -121,6 +121,8 @@ DETAIL_SKIP = {
     "x",
     "y",
     "rowLabel",
+    "shape",
+    "must",
 }
 
 
@@ -147,7 +149,7 @@ def side_colour(side: str | None, codes: list[str]) -> str:
 
 
 def _text(value: Any) -> str:
-    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+    return "\n".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
 
 
 def _url(value: Any) -> str | None:
@@ -352,11 +354,11 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
         if kind == "source":
             src.add(str(n))
         details[ids[n]] = {
-            "label": label,
+            "label": str(d.get("rowLabel") or label),
             "kind": kind,
             "side": side,
             "sides": list(d.get("sides") or []),
-            "iri": str(d.get("iri") or n),
+            "iri": str(d["iri"]) if "iri" in d else str(n),  # "" for drawn-only nodes (actions)
             "slug": str(d.get("slug") or ""),
             "start": d.get("start"),
             "end": d.get("end"),
