@@ -91,9 +91,15 @@ Q_STATEMENTS = """SELECT ?s ?p ?o ?src ?conf ?note WHERE {
   ?st a rdf:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
   OPTIONAL { ?st prov:wasDerivedFrom ?src } OPTIONAL { ?st cyber:confidence ?conf }
   OPTIONAL { ?st skos:editorialNote ?note } }"""
+# A stated pursuit's span: the model's derived pursuitStart/pursuitEnd where the store has them, else
+# the curated since/until. Pursuits the model infers from an instrument (issue 15, cyber:inferredFrom)
+# are derived, so not drawn: the `pursues` edge is what a strategy states.
 Q_PURSUITS = """SELECT ?actor ?goal ?since ?until ?src WHERE {
   ?pu a cyber:GoalPursuit ; cyber:pursuer ?actor ; cyber:pursuedGoal ?goal .
-  OPTIONAL { ?pu cyber:since ?since } OPTIONAL { ?pu cyber:until ?until }
+  FILTER NOT EXISTS { ?pu cyber:inferredFrom ?instrument }
+  OPTIONAL { ?pu cyber:pursuitStart ?ps } OPTIONAL { ?pu cyber:since ?s0 }
+  OPTIONAL { ?pu cyber:pursuitEnd ?pe } OPTIONAL { ?pu cyber:until ?u0 }
+  BIND(COALESCE(?ps, ?s0) AS ?since) BIND(COALESCE(?pe, ?u0) AS ?until)
   OPTIONAL { ?pu cyber:statedIn ?src } }"""
 Q_CONCEPTS = """SELECT ?c ?l WHERE { ?c skos:prefLabel ?l .
   FILTER(isLiteral(?l) && (LANG(?l) = '' || LANGMATCHES(LANG(?l), 'en'))) }"""
