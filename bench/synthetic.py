@@ -18,8 +18,13 @@ Every goal gets a *role* on purpose, so the answer of the headline gap query (EU
   single-side instruments, EU+UK or US+UK ones, joint ones that ended, were struck down, are
   adopted later or enter into force later, or (for the ``dialogue_only`` subset) a joint
   dialogue or forum. Below a gap goal no goal gets a joint instrument in force;
-* ``one-side``: only one side (maybe with the third) pursues it; anything may address it;
-* ``lapsed``: one side's pursuit ended before the date or starts after it.
+* ``one-side``: only one side (maybe with the third) pursues it; only events (which imply no
+  pursuit) address it while in force on the date;
+* ``lapsed``: one side's pursuit ended before the date or starts after it (events only, likewise).
+
+Under the coverage model (issue #15) a joint instrument that must not cover on the date is
+standing (an event would count for two years after its date whatever its end), and an instrument
+addressing a second goal picks a covered or gap goal (already pursued by both sides).
 
 Named ``planted-*`` goals pin each trap down so the tests can name them.
 """
@@ -46,6 +51,13 @@ SINGLE_TYPES = ["legislation", "executive-order", "strategy", "policy-framework"
                 "sanctions-listing", "attribution-statement", "indictment", "standard-framework"]
 JOINT_TYPES = ["agreement", "taskforce", "information-sharing-arrangement", "exercise",
                "capacity-building-programme", "law-enforcement-operation", "attribution-statement"]
+# The coverage model (issue #15): events are never in force (they cover for 2 years after their date,
+# whatever their end), and a standing instrument in force makes its parties' sides pursue its goals.
+EVENT_TYPES = {"exercise", "law-enforcement-operation", "attribution-statement", "sanctions-listing", "indictment",
+               "declaration"}
+STANDING_JOINT = [t for t in JOINT_TYPES if t not in EVENT_TYPES]
+EVENT_JOINT = [t for t in JOINT_TYPES if t in EVENT_TYPES]
+EVENT_SINGLE = [t for t in SINGLE_TYPES if t in EVENT_TYPES]
 THREATS = ["cybercrime", "ransomware", "botnet", "state-sponsored-operation", "cyber-espionage",
            "destructive-attack", "critical-infrastructure-attack", "election-interference",
            "supply-chain-compromise", "ddos", "data-breach", "disinformation"]
@@ -255,6 +267,10 @@ class _Gen:
             pattern = "eu+us+uk" if self.rng.random() < 0.1 else "eu+us"
             itype = "dialogue-forum" if self.rng.random() < 0.2 else self.rng.choice(JOINT_TYPES)
             state = self.rng.choice(STATES_NOT_IN_FORCE if gap else ["active", "active", *STATES_NOT_IN_FORCE])
+        if pattern.startswith("eu+us") and state != "active" and itype in EVENT_TYPES:
+            itype = self.rng.choice(STANDING_JOINT)  # not in force on the date, and no event window
+        elif state == "active" and self.roles.get(goal) in ("one-side", "lapsed") and itype not in EVENT_TYPES:
+            itype = self.rng.choice(EVENT_JOINT if "+" in pattern else EVENT_SINGLE)  # no inferred pursuit
         covering = pattern.startswith("eu+us") and state == "active"
         goals = [goal]
         if self.rng.random() < 0.25:
@@ -298,16 +314,17 @@ def generate(target: int = 10_000, seed: int = 7) -> Synthetic:
             pursuits = [g.pursuit(g.pursuers(first, 1)[0], g.day(*EARLY)), late]
         g.goal(gid, role, parent, pursuits)
         background.append(gid)
-    safe = [x for x in background if not nocover[x]]
+    shared = [x for x in background if g.roles[x] in ("covered", "gap")]  # a second goal: pursued by both
+    safe = [x for x in shared if not nocover[x]]
     for gid in background:
         role = g.roles[gid]
         if role == "covered":
-            g.instrument([gid], g.parties("eu+us"), "active", g.rng.choice(JOINT_TYPES))
+            g.instrument([gid], g.parties("eu+us"), "active", g.rng.choice(STANDING_JOINT))
         if role == "gap" and g.rng.random() < 0.3:
             g.dialogue_only.add(gid)
             g.instrument([gid], g.parties("eu+us"), "active", "dialogue-forum")
         for _ in range(g.rng.randint(4, 14)):
-            g.background_instrument(gid, nocover[gid], safe, background)
+            g.background_instrument(gid, nocover[gid], safe, shared)
     for k in range(2 + n_goals // 15):
         goals = sorted(set(g.rng.sample(background, 2)))
         positions = [{"_line": 0, "side": Ref(s, 0), "summary": f"The {s.upper()} position {k}.", "sources": g.srcs()}

@@ -182,6 +182,11 @@ def test_commitment_override_and_python_agrees_with_the_queries(mds: Any) -> Non
     facts = load_facts(mds)
     body = facts.instruments[iri("instrument", "m-eu-body")]
     assert (body.lifecycle, body.commitment) == ("event", "institutional")
+    lifecycles = {k: facts.instruments[iri("instrument", k)].lifecycle for k in ("dialogue", "m-dialogue-round")}
+    assert lifecycles == {"dialogue": "standing", "m-dialogue-round": "event"}  # a round is a meeting
+    listing = facts.instruments[iri("instrument", "m-us-uk-listing")]  # a party part of the UK: "United Kingdom"
+    assert listing.partner_labels("EU", "US") == ["United Kingdom"]
+    assert listing.scope("EU", "US") == "plurilateral"
     for on in ("2016-01-01", "2020-01-01", "2020-11-26", "2021-05-17"):
         report = find_gaps(mds, on)
         for c in report.covered:

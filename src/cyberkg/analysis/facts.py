@@ -69,7 +69,8 @@ class Instrument:
     lifecycle: str = "standing"  # derived: standing | event
     commitment: str | None = None  # derived: binding | institutional | political | operational
     multilateral: bool = False  # derived: a UN text or 10+ parties on no side
-    member_of: dict[str, set[str]] = field(default_factory=dict)  # party IRI -> sides it is a member of
+    member_of: dict[str, set[str]] = field(default_factory=dict)  # partner IRI -> sides it is a member of
+    tops: dict[str, tuple[str, str]] = field(default_factory=dict)  # party IRI -> its top actor (IRI, label)
 
     @functools.cached_property
     def sides(self) -> set[str]:
@@ -88,8 +89,9 @@ class Instrument:
         return self.in_force(on)
 
     def partners(self, a: str, b: str) -> list[str]:
-        """IRIs of the parties on neither side (third partners), sorted."""
-        return sorted(p for p, codes in self.party_sides.items() if a not in codes and b not in codes)
+        """Third partners: the top actors of the parties on neither side, sorted IRIs."""
+        return sorted({self.tops.get(p, (p, ""))[0] for p, codes in self.party_sides.items()
+                       if a not in codes and b not in codes})
 
     def scope(self, a: str, b: str) -> str | None:
         """multilateral, plurilateral (third partners), bilateral (a joint instrument with none), or
@@ -102,9 +104,10 @@ class Instrument:
 
     def partner_labels(self, a: str, b: str) -> list[str]:
         """Third partners' labels; an EU member state reads "France (EU member state, not the EU)"."""
+        labels = {top: label for top, label in self.tops.values()}
         out = []
         for p in self.partners(a, b):
-            label = self.parties.get(p, p)
+            label = labels.get(p) or self.parties.get(p, p)
             member = sorted(self.member_of.get(p, set()) & {a, b})
             out.append(f"{label} ({member[0]} member state, not the {member[0]})" if member else label)
         return sorted(out)
@@ -229,8 +232,10 @@ def load_facts(ds: Any) -> Facts:
         codes = inst.party_sides.setdefault(r["party"], set())
         if r.get("side"):
             codes.add(str(r["side"]).upper())
+        if r.get("top"):
+            inst.tops[r["party"]] = (r["top"], r.get("topLabel") or r["top"])
         if r.get("memberOf"):
-            inst.member_of.setdefault(r["party"], set()).add(str(r["memberOf"]).upper())
+            inst.member_of.setdefault(r.get("top") or r["party"], set()).add(str(r["memberOf"]).upper())
     incidents: dict[str, dict[str, Any]] = {}
     goal_labels: dict[str, str] = {}
     for r in _rows(ds, "instrument-links"):

@@ -10,9 +10,11 @@ the Python analyses read its results and never restate them:
 
 - **On a side** (``cyber:hasSide``): the side's actor and everything part of it, or an actor said
   to be on the side. Membership (``memberOf``) never puts an actor on a side; it is kept apart as
-  ``cyber:memberOfSide`` so a partner can be named "an EU member state, not the EU".
+  ``cyber:memberOfSide`` so a partner can be named "an EU member state, not the EU". A third
+  partner is named by its ``cyber:topActor`` (the UK, not the Home Office).
 - **Lifecycle** (``cyber:instrumentLifecycle``): the instrument type's ``cyber:lifecycle``
-  (graph/vocab/instrument-types.ttl), *standing* when the type says nothing.
+  (graph/vocab/instrument-types.ttl), *standing* when the type says nothing; a dialogue or forum
+  that is part of another instrument (one round of a dialogue: a meeting) is an *event*.
 - **In force** (standing instruments only): from ``cyber:effectiveStart`` (in force, else adopted)
   until ``cyber:effectiveEnd`` = the earliest of ended, struck down, expires (record ``until``) and
   the start of a successor that ``supersedes`` it. An *event* has no end: it carries
@@ -68,7 +70,9 @@ CONSTRUCT {{ ?i cyber:effectiveStart ?start }} WHERE {{
 CONSTRUCT { ?i cyber:instrumentLifecycle ?lifecycle } WHERE {
   ?i a cyber:PolicyInstrument .
   OPTIONAL { ?i cyber:instrumentType ?t . ?t cyber:lifecycle ?typed }
-  BIND(COALESCE(?typed, lifecycle:standing) AS ?lifecycle)
+  # a round of a dialogue (a dialogue or forum that is part of another instrument) is a meeting
+  BIND(IF(EXISTS { ?i cyber:instrumentType it:dialogue-forum ; cyber:partOfInstrument ?series },
+          lifecycle:event, COALESCE(?typed, lifecycle:standing)) AS ?lifecycle)
 }"""),
     ("event dates", """
 CONSTRUCT { ?i cyber:eventDate ?d } WHERE {
@@ -101,6 +105,11 @@ CONSTRUCT { ?i cyber:multilateral true } WHERE {
       ?i cyber:party ?x . FILTER NOT EXISTS { ?x cyber:hasSide ?anySide }
     } GROUP BY ?i }
   FILTER(!BOUND(?n) || ?n >= 10)
+}"""),
+    ("top actors", """
+CONSTRUCT { ?a cyber:topActor ?top } WHERE {
+  ?a a cyber:Actor ; cyber:partOf* ?top .
+  FILTER NOT EXISTS { ?top cyber:partOf ?up }
 }"""),
     ("members of a side", """
 CONSTRUCT { ?a cyber:memberOfSide ?side } WHERE {
