@@ -1,9 +1,16 @@
-"""Publish throughput (Graph Store PUT vs chunked SPARQL Update) at 100k and 1M synthetic triples,
-and the headline gap query on an Oxigraph server vs the embedded store, side by side.
+"""Remote stores, measured.
 
+* ``--stores`` (docs/endpoints.md): the headline gap query, ``gaps`` (``find_gaps`` with details)
+  and ``report`` (``build_report``) on a synthetic 1M-triple record (``bench/synthetic.py``) on the
+  embedded store, Oxigraph server and Virtuoso (Debian's, started here with its own ini), side by
+  side in one run; and the time to publish to each.
+* default: publish throughput (Graph Store PUT vs chunked SPARQL Update) at 100k and 1M synthetic
+  triples, and the headline gap query on an Oxigraph server vs the embedded store.
+
+    .venv/bin/python bench/endpoint_bench.py --stores [--size 1000000] [--runs 5]
     .venv/bin/python bench/endpoint_bench.py [--sizes 100000,1000000] [--budget 240]
 
-Starts its own ``oxigraph serve`` on a free port of 127.0.0.1. A run that exceeds ``--budget``
+Starts its own servers on free ports of 127.0.0.1 and stops them. A run that exceeds ``--budget``
 seconds stops and is reported as "limit hit" with the rate reached so far (never dropped).
 """
 
@@ -17,6 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cyberkg import gaps, publish, queries, store
 from cyberkg.remote.endpoint import connect
@@ -72,12 +80,80 @@ def timed(fn: object, repeat: int = 15) -> float:
     return statistics.median(out) * 1000
 
 
+def bench_stores(size: int, runs: int, limit: float) -> None:
+    """The headline gap query, gaps and report on the embedded store, Oxigraph server and Virtuoso."""
+    import os
+
+    from bench.synthetic import generate
+    from cyberkg.analysis.report import build_report
+    from cyberkg.record.mapping import map_catalog_nt
+    from cyberkg.remote.http import Auth
+    from store_fixtures import VirtuosoServer
+
+    tmp = Path(tempfile.mkdtemp(prefix="cyberkg-store-bench-"))
+    t0 = time.perf_counter()
+    syn = generate(size, 7)
+    embedded = store.new_dataset("oxigraph")
+    onto, vocab = store.ontology_graph(), store.read_turtle_dir(Path(__file__).resolve().parents[1] / "graph" / "vocab")
+    store.populate(embedded, map_catalog_nt(syn.catalog), onto, vocab)
+    total = sum(len(publish.graph_ntriples(embedded, g).splitlines()) for g in publish.graph_names(embedded))
+    print(f"## Stores side by side: synthetic record, {total:,} triples in all graphs (generated and derived in "
+          f"{time.perf_counter() - t0:.0f} s); median of {runs}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    ox = OxigraphServer(tmp / "ox" / "db")
+    vt = VirtuosoServer(tmp / "virtuoso", buffers=340000)
+    print(f"- Virtuoso {vt.ready_s:.1f} s from start to a changed dba password", flush=True)
+    try:
+        remote_ox = connect(ox.query_url)
+        remote_vt = connect(vt.query_url)
+        object.__setattr__(remote_vt, "auth", Auth("basic", "environment", f"dba:{vt.password}"))
+        for name, remote in (("Oxigraph server", remote_ox), ("Virtuoso", remote_vt)):
+            t = time.perf_counter()
+            rep = publish.publish(embedded, remote, progress=False)
+            print(f"- publish to {name} (Graph Store PUT, staged, one switch): {time.perf_counter() - t:.1f} s, "
+                  f"switch {rep.switch_seconds:.1f} s", flush=True)
+        remote_vt = connect(vt.query_url)
+        q = queries.find(gaps.HEADLINE)
+        where = {"embedded": embedded, "Oxigraph server": remote_ox, "Virtuoso": remote_vt}
+        ops = {
+            "headline gap query, 2020-11-26": lambda ds: queries.run(q, ds, {"asOf": "2020-11-26"}),
+            "headline gap query, today": lambda ds: queries.run(q, ds, {"asOf": "today"}),
+            "gaps (find_gaps with details), 2020-11-26": lambda ds: gaps.find_gaps(ds, "2020-11-26"),
+            "report (build_report), 2020-11-26": lambda ds: build_report(ds, "2020-11-26"),
+        }
+        print("\n| | " + " | ".join(where) + " |\n|---|" + "---:|" * len(where))
+        answers: dict[str, list[object]] = {}
+        for label, op in ops.items():
+            cells = []
+            for ds in where.values():
+                try:
+                    first = time.perf_counter()
+                    answer = op(ds)
+                    once = time.perf_counter() - first
+                    answers.setdefault(label, []).append(getattr(answer, "to_json", lambda a=answer: a)())
+                    ms = timed(lambda o=op, d=ds: o(d), runs if once < limit / runs else 1)
+                    cells.append(f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.0f} ms")
+                except Exception as exc:  # a store's failure is a result too
+                    cells.append(f"error: {type(exc).__name__}: {str(exc)[:80]}")
+            print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+        same = {label: all(a == v[0] for a in v) for label, v in answers.items() if len(v) == len(where)}
+        print(f"\nSame answers on all three: {same}")
+    finally:
+        ox.stop()
+        vt.stop()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--stores", action="store_true", help="gaps and report on embedded, Oxigraph server, Virtuoso")
+    ap.add_argument("--size", type=int, default=1_000_000, help="with --stores: synthetic record size (triples)")
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--chunk", type=int, default=2000)
     ap.add_argument("--budget", type=float, default=240.0, help="seconds per publish run before 'limit hit'")
     args = ap.parse_args()
+    if args.stores:
+        bench_stores(args.size, args.runs, args.budget)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="cyberkg-endpoint-bench-"))
     print("## Publish throughput (Oxigraph server on 127.0.0.1)")
     for n in (int(x) for x in args.sizes.split(",")):
