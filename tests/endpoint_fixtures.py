@@ -154,7 +154,7 @@ def start_script_server(script: list[Action]) -> ScriptServer:
             i = min(len(state.seen), len(state.script)) - 1
             state.script[i](self, seen)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _any
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any
 
     state.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.server.daemon_threads = True

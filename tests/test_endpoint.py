@@ -15,7 +15,8 @@ from cyberkg import export, gaps, publish, queries, validate
 from cyberkg.core.errors import QueryError
 from cyberkg.remote.endpoint import connect, query_kind
 from cyberkg.remote.http import EndpointTimeout, Settings
-from endpoint_fixtures import OxigraphServer, embedded, oxigraph  # noqa: F401  (fixtures)
+from endpoint_fixtures import OxigraphServer, Seen, embedded, oxigraph, reply  # noqa: F401  (fixtures)
+from endpoint_fixtures import script_server as script_server  # (fixture)
 
 pytestmark = pytest.mark.server
 CYBER = "https://w3id.org/cyberkg/ontology#"
@@ -189,3 +190,61 @@ def test_query_kind_reads_past_comments_and_prefixes() -> None:
     assert query_kind("prefix : <http://a#> ask {}") == "ASK"
     with pytest.raises(QueryError):
         query_kind("INSERT DATA { <a> <b> <c> }")
+
+
+def test_parameters_reach_a_remote_store_as_terms() -> None:
+    """On a remote endpoint each parameter variable is replaced by its typed term (rdflib n3()):
+    the file's own shape, never inside strings, IRIs or comments, quotes escaped; a variable that
+    cannot take a term (projected) is bound by VALUES instead."""
+    from rdflib import Literal
+
+    q = queries.find("gaps/shared-goals-without-joint-instrument")
+    text = queries.substitute_terms(q.text, queries.bindings(q, {"asOf": "2016-06-30", "sideA": "kg:side/us"}))
+    assert 'BIND(COALESCE("2016-06-30"^^<http://www.w3.org/2001/XMLSchema#date>, ' in text
+    assert "BIND(COALESCE(<https://w3id.org/cyberkg/id/side/us>, " in text
+    assert "VALUES" not in text.split("WHERE", 1)[1].split("\n")[1]  # no VALUES block added
+    hostile = Literal('x" } ; DROP ALL #')
+    out = queries.substitute_terms('SELECT ?x WHERE { # ?__a here\n BIND(COALESCE(?__a, "?__a") AS ?x) }',
+                                   {"__a": hostile})
+    assert out == 'SELECT ?x WHERE { # ?__a here\n BIND(COALESCE("x\\" } ; DROP ALL #", "?__a") AS ?x) }'
+    projected = queries.substitute_terms('SELECT ?__a WHERE { BIND(COALESCE(?__a, "d") AS ?x) }', {"__a": Literal("v")})
+    assert 'VALUES ?__a { "v" }' in projected and 'COALESCE(?__a, "d")' in projected
+
+
+def test_digest_authentication(script_server: Any) -> None:
+    """A store that asks for Digest (Virtuoso's -auth URLs) gets a correct Digest answer for each
+    request's method and path; the password never travels and is never shown."""
+    import hashlib
+
+    from cyberkg.remote.http import Auth, parse_digest
+
+    challenge = 'Digest realm="SPARQL", nonce="abc123", opaque="op", qop="auth", algorithm="MD5"'
+    ok = reply(200, b'{"head": {}, "boolean": true}')
+
+    def check(h: Any, seen: Seen) -> None:
+        got = parse_digest(seen.headers.get("authorization", "").replace("Digest", "Digest", 1))
+        if seen.method == "HEAD" or got is None:
+            return reply(401, b"", "text/html", {"WWW-Authenticate": challenge})(h, seen)
+        ha1 = hashlib.md5(b"dba:SPARQL:s3cret").hexdigest()
+        ha2 = hashlib.md5(f"POST:{got['uri']}".encode()).hexdigest()
+        want = hashlib.md5(f"{ha1}:abc123:{got['nc']}:{got['cnonce']}:auth:{ha2}".encode()).hexdigest()
+        if got["response"] != want or got["uri"] != "/sparql-auth" or got.get("opaque") != "op":
+            return reply(401, b"", "text/html", {"WWW-Authenticate": challenge})(h, seen)
+        return ok(h, seen)
+
+    server = script_server([check])
+    remote = connect(server.url + "/sparql-auth")
+    object.__setattr__(remote, "auth", Auth("basic", "environment", "dba:s3cret"))
+    assert remote.query("ASK {}").askAnswer is True
+    assert remote.query("ASK {}").askAnswer is True  # the nonce reused with the next counter
+    sent = [s.headers.get("authorization", "") for s in server.seen if s.method == "POST"]
+    assert all(a.startswith("Digest ") and "s3cret" not in a for a in sent)
+    assert ["nc=00000001" in sent[0], "nc=00000002" in sent[1]] == [True, True]
+    assert [s.method for s in server.seen].count("HEAD") == 1
+    wrong = connect(server.url + "/sparql-auth")
+    object.__setattr__(wrong, "auth", Auth("basic", "environment", "dba:wrong"))
+    from cyberkg.remote.http import EndpointAuthError
+
+    with pytest.raises(EndpointAuthError, match="digest credentials") as info:
+        wrong.query("ASK {}")
+    assert "wrong" not in str(info.value)
