@@ -221,7 +221,7 @@ def _commonalities(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
         counts = x.get("counts")
         return int((counts.get("jointly", 0) if isinstance(counts, dict) else x.get("joint", 0)) or 0)
 
-    kind = "function" if by_function else "instrument type"
+    kind = "function" if by_function or any("counts" in x for x in rows) else "instrument type"
     both = [x for x in rows if x.get("class") in ("both separately", "each with third partners")]
     together = [x for x in rows if x.get("class") == "jointly"]
     out = []
