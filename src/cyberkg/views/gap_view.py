@@ -107,7 +107,9 @@ def covered_goals(ds: Any, report: Any) -> list[dict[str, Any]]:
     carries them, else the catalogue query ``gaps/shared-goals-with-joint-instrument``."""
     rows = getattr(report, "covered", None)
     if rows is not None:
-        return [dict(r) if isinstance(r, dict) else dict(vars(r)) for r in rows]
+        return [
+            dict(r) if isinstance(r, dict) else {**vars(r), "coverage": getattr(r, "coverage", None)} for r in rows
+        ]
     if ds is None:
         return []
     from cyberkg.analysis import catalogue
@@ -166,16 +168,26 @@ class _Builder:
         return ranked
 
     def group(
-        self, goal: str, side: str, key: str, items: list[dict[str, Any]], x: float, y: float, mx: float, my: float
+        self,
+        goal: str,
+        side: str,
+        key: str,
+        items: list[dict[str, Any]],
+        x: float,
+        y: float,
+        mx: float,
+        my: float,
+        who: str | None = None,
     ) -> None:
-        cid = f"group:{side}:{key}:{goal}"
+        cid = f"group:{who or side}:{key}:{goal}"
         members = []
         for j, it in enumerate(sorted(items, key=lambda i: (str(i.get("label")), str(i["instrument"])))):
             nid = self.record(str(it["instrument"]), mx, my + j * STEP * 0.8)
             members.append(nid)
             if not any(True for _ in self.out.get_edge_data(nid, goal, default={})):
                 self.out.add_edge(nid, goal, key="addresses", relation="addresses", sources=[])
-        who = "Joint" if side == "joint" else side
+        who = who or ("Joint" if side == "joint" else side)
+        partners = sorted({str(p) for it in items for p in it.get("partners") or []})
         self.clusters[cid] = {
             "label": f"{who}: {len(items)} {plural(key, len(items))}"
             if self.how.get(key) == "type"
@@ -186,6 +198,7 @@ class _Builder:
             "x": x,
             "y": y,
             "shape": "box",
+            "partners": partners,
         }
 
 
@@ -215,11 +228,16 @@ def gap_picture(g: nx.MultiDiGraph, report: Any, ds: Any = None) -> nx.MultiDiGr
                 {f"{j['label']} ({j['relation']}: {j['relatedLabel']})" for j in gap.related_joint}
             )
         rows = 1
+        partners = getattr(gap, "with_partners", None) or {}
         for side, sign in ((a, -1.0), (b, 1.0)):
             groups = bld.groups(gap.alone.get(side, []))
             for i, (key, items) in enumerate(groups):
                 bld.group(goal, side, key, items, sign * X_GROUP, y + i * STEP, sign * X_MEMBER, y + i * STEP)
-            rows = max(rows, len(groups))
+            extra = bld.groups(partners.get(side, []))[:2]  # what the side does with third partners
+            for j, (key, items) in enumerate(extra):
+                at = y + (len(groups) + j) * STEP
+                bld.group(goal, side, key, items, sign * X_GROUP, at, sign * X_MEMBER, at, who=f"{side} + partners")
+            rows = max(rows, len(groups) + len(extra))
         r = 1
         placed: dict[tuple[str, str], str] = {}
         for j, act in enumerate((getattr(gap, "feasible", []) or [])[:MAX_ACTIONS]):
@@ -314,9 +332,9 @@ def gap_picture(g: nx.MultiDiGraph, report: Any, ds: Any = None) -> nx.MultiDiGr
         rule=report.rule,
         sides=list(report.sides),
         columns=[
-            {"label": f"{a}: alone", "x": -X_GROUP},
+            {"label": f"{a}: alone · with partners", "x": -X_GROUP},
             {"label": "shared goals · joint actions", "x": 0.0},
-            {"label": f"{b}: alone", "x": X_GROUP},
+            {"label": f"{b}: alone · with partners", "x": X_GROUP},
         ],
         opening={"anchor": "top", "minScale": 0.72},
     )
