@@ -2,9 +2,10 @@
 both separately, each with third partners, or both jointly use it, with the instruments behind each
 cell.
 
-Two catalogue queries, one rule each: ``instruments/instrument-types-by-side-pattern`` gives each
-function's counts and class (the rule), ``instruments/instrument-functions-by-side`` the instruments
-behind the cells. Functions, not legal forms: an EU regulation and a US executive order that do the
+Two catalogue queries: ``instruments/instrument-types-by-side-pattern`` gives each function's counts
+per cell, ``instruments/instrument-functions-by-side`` the instruments behind the cells (both run
+unchanged on Oxigraph, Jena and Virtuoso); the class follows from the counts here (:func:`classify`,
+the one home of that rule). Functions, not legal forms: an EU regulation and a US executive order that do the
 same thing meet (graph/vocab/instrument-functions.ttl).
 """
 
@@ -27,6 +28,17 @@ RULE = ("The annex matrix classifies instrument FUNCTIONS (what an instrument do
         "when a joint instrument (parties on both sides) has the function; both separately when both sides use it "
         "without the other and at least one alone; each with third partners when both use it only with parties on "
         "neither side; else one side only.")
+
+
+def classify(counts: dict[str, int]) -> str:
+    """The class of a function from its counts per cell (:data:`RULE`)."""
+    a = counts.get("A-alone", 0) + counts.get("A-with-partners", 0)
+    b = counts.get("B-alone", 0) + counts.get("B-with-partners", 0)
+    if counts.get("joint", 0):
+        return "jointly"
+    if a and b:
+        return "both-separately" if counts.get("A-alone", 0) or counts.get("B-alone", 0) else "each-with-third-partners"
+    return "A-only" if a else "B-only"
 
 
 @dataclass
@@ -103,9 +115,9 @@ def build_matrix(ds: Any, as_of: str | dt.date = "today", sides: tuple[str, str]
     rows: dict[str, MatrixRow] = {}
     for r in queries.run(queries.find(CLASS_QUERY), ds, params).rows:
         f = str(plain(r["function"]))
-        rows[f] = MatrixRow(f, str(plain(r["label"])), str(plain(r["class"])),
-                            {c: int(plain(r[k]) or 0) for c, k in zip(
-                                CELLS, ("aAlone", "bAlone", "aWithPartners", "bWithPartners", "joint"), strict=True)})
+        counts = {c: int(plain(r[k]) or 0) for c, k in zip(
+            CELLS, ("aAlone", "bAlone", "aWithPartners", "bWithPartners", "joint"), strict=True)}
+        rows[f] = MatrixRow(f, str(plain(r["label"])), classify(counts), counts)
     for r in queries.run(queries.find(CELL_QUERY), ds, params).rows:
         row = rows.get(str(plain(r["function"])))
         if row is None:
@@ -121,4 +133,4 @@ def build_matrix(ds: Any, as_of: str | dt.date = "today", sides: tuple[str, str]
     return Matrix(as_of_text, codes, event_window, ordered)
 
 
-__all__ = ["CELLS", "RULE", "Matrix", "MatrixRow", "build_matrix"]
+__all__ = ["CELLS", "RULE", "Matrix", "MatrixRow", "build_matrix", "classify"]
