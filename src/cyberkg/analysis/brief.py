@@ -22,9 +22,9 @@ from typing import Any
 from cyberkg.analysis import catalogue as queries
 from cyberkg.core.output import plain
 
-INLINE_SOURCES = 3
-TOP_ACTIONS = 6
-TOP_CHANGES = 8
+INLINE_SOURCES = 2
+TOP_ACTIONS = 5
+TOP_CHANGES = 6
 TOP_DIVERGENCES = 10
 RANK_TEXT = {0: "primary (official domain of the issuer)", 1: "other document", 2: "news report"}
 
@@ -139,21 +139,22 @@ def _findings(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
         out.append(_sentence(f"{_plural(wide, 'covered goal is', 'covered goals are')} joined only through "
                              "instruments with other parties (plurilateral or multilateral), not by a bilateral one."))
     if gaps:
-        out.append(_sentence(f"The gaps: {_names([g['label'] for g in gaps], limit=12)}."))
+        out.append(_sentence(f"The {_plural(len(gaps), 'gap')}, with what each side does on its own (instruments in "
+                             "force, or events within the event window):"))
         for g in gaps:
             alone = g.get("alone") or {}
-            na, nb = len(alone.get(a, [])), len(alone.get(b, []))
-            if na and nb:
-                why = (f"each side acts on its own ({a}: {_plural(na, 'instrument')}, {b}: "
-                       f"{_plural(nb, 'instrument')}) and no instrument in force has parties from both")
-            elif na or nb:
-                who, other = (a, b) if na else (b, a)
-                why = f"only {who} has an instrument of its own in force for it ({_plural(na or nb, 'instrument')}); " \
-                      f"{other} states the goal without one"
+            partnered = g.get("with_partners") or {}
+            counts = []
+            for side in (a, b):
+                n, m = len(alone.get(side, [])), len(partnered.get(side, []))
+                counts.append(f"{side} {n} alone" + (f" + {m} with third partners" if m else ""))
+            if not any(alone.get(x) or partnered.get(x) for x in (a, b)):
+                why = "both only state it in a strategy"
             else:
-                why = "neither side has an instrument in force that serves it; both only state it in a strategy"
-            srcs = [src for side in (a, b) for i in alone.get(side, []) for src in i.get("sources", [])]
-            out.append(_sentence(f"{g['label']}: {why}.", _cite(ctx, srcs)))
+                why = "; ".join(counts)
+            best = [_cite(ctx, [src for i in alone.get(side, []) + partnered.get(side, [])
+                                for src in i.get("sources", [])])[:1] for side in (a, b)]
+            out.append(_sentence(f"{g['label']} — {why}.", [x for group in best for x in group]))
     elif goals:
         out.append(_sentence("No shared goal is without a joint instrument in force."))
     doubt = [g["label"] for g in goals if g.get("uncertain")]
