@@ -89,12 +89,16 @@ def serialize(ds: Any, fmt: str = "turtle", part: str = "all", derived: bool = F
         raise ValueError(f"unknown format {fmt!r}; choose one of turtle, trig, nt, jsonld")
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}; choose one of {', '.join(PARTS)}")
-    if name == "trig":
-        return _trig(ds, part, derived)
-    if name == "nt":
-        return _joined(_sorted_lines(ds, _where(_graph_filter(part, derived, ds))))
-    if name == "turtle":
-        return turtle(_sorted_lines(ds, _where(_graph_filter(part, derived, ds)))).encode("utf-8")
+    from cyberkg.core.progress import Steps
+
+    with Steps(f"export {fmt}", ["querying the store", "writing"]) as steps:  # a bar on a terminal only
+        steps.next("querying the store")
+        if name == "trig":
+            return _trig(ds, part, derived)
+        if name in ("nt", "turtle"):
+            lines = _sorted_lines(ds, _where(_graph_filter(part, derived, ds)))
+            steps.next("writing")
+            return _joined(lines) if name == "nt" else turtle(lines).encode("utf-8")
     import json
 
     g = collect(ds, part, derived)

@@ -276,12 +276,15 @@ def import_files(
 
 def _import_into(ds: Any, units: list[Unit], replace: bool, issuer: str | None, date: str | None,
                  url: str | None, build_dir: Path | None) -> list[Outcome]:
+    from cyberkg.core.progress import Steps
     from cyberkg.store import layers
 
+    steps = Steps("import", [f"{verb} {u.layer}" for verb in ("checking", "writing") for u in units])  # on a tty
     index = read_index(build_dir)
     base = base_graph(ds, [u.layer for u in units])
     ready: list[tuple[Unit, Graph, FileInfo, list[str], str]] = []
     for u in units:
+        steps.next(f"checking {u.layer}")
         g, info, notes = to_graph(u, base, issuer, date, url)
         old = index.get(u.layer)
         saved = layers_dir(build_dir) / f"{u.layer}.nt"
@@ -297,9 +300,11 @@ def _import_into(ds: Any, units: list[Unit], replace: bool, issuer: str | None, 
         ready.append((u, g, info, notes, status))
         base += g
     out = []
-    for u, g, info, notes, status in ready:
-        shown = " + ".join(str(p) for p in u.files)
-        if status != "unchanged":
-            layers.put(ds, LayerInfo(u.layer, shown, u.fmt, len(g), info.sha256), g, build_dir)
-        out.append(Outcome(u.layer, shown, u.fmt, len(g), info.sha256, status, notes))
+    with steps:
+        for u, g, info, notes, status in ready:
+            steps.next(f"writing {u.layer}")
+            shown = " + ".join(str(p) for p in u.files)
+            if status != "unchanged":
+                layers.put(ds, LayerInfo(u.layer, shown, u.fmt, len(g), info.sha256), g, build_dir)
+            out.append(Outcome(u.layer, shown, u.fmt, len(g), info.sha256, status, notes))
     return out

@@ -334,10 +334,12 @@ def publish(ds: Any, remote: RemoteDataset, graphs: list[str] | None = None, met
         atomic = False
     from tqdm import tqdm
 
+    from cyberkg.core.progress import shown
+
     chunking = _Chunking(chunk_size)
     try:
         with tqdm(total=total, unit="triple", unit_scale=True, desc="publish", disable=progress is False or (
-                progress is None and total < 50_000), leave=False) as bar:
+                progress is None and (total < 50_000 or not shown())), leave=False) as bar:  # quiet when piped
             for g in chosen:
                 t0 = time.perf_counter()
                 data = payloads[g]

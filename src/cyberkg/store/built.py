@@ -35,6 +35,7 @@ from cyberkg.core import paths
 from cyberkg.core.atomic import write_atomic
 from cyberkg.core.errors import StoreError
 from cyberkg.core.namespaces import G_CURATED, G_ONTOLOGY, G_VOCAB
+from cyberkg.core.progress import Steps
 from cyberkg.record.mapping import NTriples
 from cyberkg.store.backend import add_graph, new_dataset, ontology_graph, read_turtle_dir
 from cyberkg.store.layers import layers_dir, saved_graphs
@@ -99,18 +100,28 @@ def populate(ds: Dataset, curated: Graph | NTriples, ontology: Graph | None = No
 
 def build(
     out: Path | None = None, backend: str = "oxigraph", curated: Graph | NTriples | None = None,
-    validate: bool = True,
+    validate: bool = True, progress: bool | None = None,
 ) -> tuple[Dataset, BuildResult]:
     """Load the record, derive, and (for ``oxigraph``) persist a new version and make it current.
 
     On ``oxigraph`` the new version is validated first (:mod:`cyberkg.store.gate`, unless
     ``validate`` is false): a record with violations raises :class:`ValidationFailed` and the
-    previous version stays current; the verdict is kept in the new version's stamp."""
+    previous version stays current; the verdict is kept in the new version's stamp. ``progress``:
+    a bar of the steps on stderr (default: when stderr is a terminal)."""
+    with Steps("build", ["reading the record", "mapping", "loading and deriving", "validating", "writing to disk"],
+               progress if backend == "oxigraph" else False) as steps:
+        return _build(out, backend, curated, validate, steps)
+
+
+def _build(out: Path | None, backend: str, curated: Graph | NTriples | None, validate: bool,
+           steps: Steps) -> tuple[Dataset, BuildResult]:
     from cyberkg.record.loaders import load_catalog
     from cyberkg.record.mapping import map_catalog, map_catalog_nt
 
     if curated is None:  # on Oxigraph, records go straight to N-Triples and its bulk loader
+        steps.next("reading the record")
         catalog = load_catalog()
+        steps.next("mapping")
         curated = map_catalog(catalog) if backend == "memory" else map_catalog_nt(catalog)
     onto = ontology_graph()
     vocab = read_turtle_dir(paths.graph_dir() / "vocab")
@@ -123,7 +134,7 @@ def build(
         layers = saved_graphs(out.parent)
         version = _new_version(out)
         try:
-            counts, verdict = _populate_on_disk(version / "db", curated, onto, vocab, layers, validate)
+            counts, verdict = _populate_on_disk(version / "db", curated, onto, vocab, layers, validate, steps)
             _stamp(version, out, counts, validation=verdict.stamp() if verdict else {"skipped": True})
             _make_current(out, version)
         except BaseException:
@@ -146,16 +157,20 @@ def scratch(build_dir: Path | None = None) -> Dataset:
 
 
 def _populate_on_disk(db: Path, curated: Graph | NTriples, onto: Graph, vocab: Graph,
-                      layers: dict[URIRef, Graph], validate: bool) -> tuple[dict[str, int], gate.Verdict | None]:
+                      layers: dict[URIRef, Graph], validate: bool,
+                      steps: Steps) -> tuple[dict[str, int], gate.Verdict | None]:
     """Load, derive and validate in memory, then write the whole store to ``db`` in one bulk load:
     the derivations' queries on the on-disk store (RocksDB) took 3-4x as long as in memory, and one
     bulk load of every quad beats one per graph and per derivation (docs/bench.md). A record that
     fails validation raises before anything is written."""
     with adapter.of(new_dataset("oxigraph")) as mem:
+        steps.next("loading and deriving")
         counts = populate(mem.ds, curated, onto, vocab, layers)
+        steps.next("validating" if validate else "validating (skipped)")
         verdict = gate.check(mem.ds) if validate else None
         if verdict is not None:
             gate.enforce(verdict)
+        steps.next("writing to disk")
         data = mem.dump_nquads()
     with adapter.of(new_dataset("oxigraph", db)) as disk:  # closed (files released) at the end
         disk.load_nquads(data)

@@ -1,0 +1,109 @@
+"""The issue-#20 targets as Markdown (pure: the results of bench/targets.py in, text out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+OXI_TURTLE = "export turtle (Oxigraph's serialiser)"
+
+
+def secs(s: float) -> str:
+    return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.1f} s"
+
+
+def cell(r: dict[str, Any] | None) -> str:
+    if not r:
+        return "not run"
+    if "limit" in r:
+        return f"> {r['limit']:.0f} s (limit hit)"
+    if "error" in r:
+        return f"error: {r['error'][:80]}"
+    if r.get("rc"):
+        return f"exit {r['rc']}: {r.get('note', '')[:80]}"
+    return f"{secs(r['s'])}, {r['mb']:,.0f} MB"
+
+
+def _t(r: dict[str, Any] | None) -> float | None:
+    return r.get("s") if r and "s" in r and not r.get("rc") else None
+
+
+def verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def ratio(a: dict[str, Any] | None, b: dict[str, Any] | None, most: float) -> tuple[str, bool | None]:
+    ta, tb = _t(a), _t(b)
+    if ta is None or tb is None:
+        return "", None
+    return f"{ta / tb:.1f}×", ta / tb <= most
+
+
+def library_rows(size: str, e: dict[str, Any]) -> list[str]:
+    ops = e["ops"]
+    rows = [f"| {size} triples ({e['curated']:,} curated, {e['quads']:,} quads with derivations) | measured "
+            "(wall, peak RSS of the operation) | target | |", "|---|---|---|---|"]
+    x, ok = ratio(ops.get("export turtle (cyberkg)"), ops.get(OXI_TURTLE), 2)
+    rows.append(f"| export Turtle: cyberkg vs Oxigraph's own serialiser of the same store | "
+                f"{cell(ops.get('export turtle (cyberkg)'))} vs {cell(ops.get(OXI_TURTLE))} ({x}) | within 2× | "
+                f"{verdict(ok)} |")
+    base = ops.get("gap query (pyoxigraph direct)")
+    bare = ops.get("gap query (cyberkg)")
+    for name in ("gaps with details", "diff", "metrics", "report data"):
+        if name in ops:
+            x, ok = ratio(ops[name], bare, 10)
+            rows.append(f"| `{name}` vs the bare gap query | {cell(ops[name])} vs {cell(bare)} ({x}) | within 10× | "
+                        f"{verdict(ok)} |")
+    x, ok = ratio(bare, base, 1.3)
+    rows.append(f"| headline gap query: through cyberkg vs pyoxigraph direct | {cell(bare)} vs {cell(base)} ({x}) | "
+                f"within 1.3× | {verdict(ok)} |")
+    ld = ops.get("load into the on-disk store")
+    note = ld.get("note", "") if ld else ""
+    tps = float(note.split()[0].replace(",", "")) if note.endswith("quads/s") else None
+    rows.append(f"| load into the on-disk store (every quad, one bulk load) | {cell(ld)}"
+                f"{f' ({note})' if tps else ''} | ≥ 300k triples/s | {verdict(tps >= 300_000 if tps else None)} |")
+    rows.append(f"| (generation {secs(e['generate_s'])}; load in memory {secs(e['load_memory_s'])}; derivations "
+                f"{secs(e['derive_s'])}; peak RSS of the loaded process {e['peak_mb_parent']:,.0f} MB) | | | |")
+    return rows
+
+
+def user_rows(u: dict[str, Any]) -> list[str]:
+    ops = u["ops"]
+    cur = u.get("triples", {}).get("curated", 0)
+    rec = u["records"]
+    rows = [f"| {u['size']} triples, user level ({cur:,} curated; {rec.get('goal', 0):,} goals, "
+            f"{rec.get('instrument', 0):,} instruments as YAML) | measured (wall, peak RSS) | target | |",
+            "|---|---|---|---|"]
+
+    def under(name: str, most: float) -> str:
+        t = _t(ops.get(name))
+        return verdict(t <= most if t is not None else None)
+
+    rows.append(f"| `cyberkg validate` | {cell(ops.get('cyberkg validate'))} | ≤ 30 s | "
+                f"{under('cyberkg validate', 30)} |")
+    rows.append(f"| `cyberkg build --no-validate` | {cell(ops.get('cyberkg build --no-validate'))} | ≤ 5 s | "
+                f"{under('cyberkg build --no-validate', 5)} |")
+    rows.append(f"| `cyberkg build` (validated: the gate) | {cell(ops.get('cyberkg build (validated)'))} | — | |")
+    g, d = ops.get("cyberkg gaps --format json"), ops.get("the same gap query, pyoxigraph on the built store")
+    x, ok = ratio(g, d, 5)
+    rows.append(f"| `cyberkg gaps --format json` vs the same query by pyoxigraph on the built store | {cell(g)} vs "
+                f"{cell(d)} ({x}) | within 5× | {verdict(ok)} |")
+    a, b = ops.get("cyberkg export --format turtle"), ops.get("Oxigraph writing Turtle of the same triples")
+    x, ok = ratio(a, b, 2)
+    rows.append(f"| `cyberkg export --format turtle` vs Oxigraph writing Turtle of the same triples | {cell(a)} vs "
+                f"{cell(b)} ({x}) | within 2× | {verdict(ok)} |")
+    rows.append(f"| `cyberkg report` | {cell(ops.get('cyberkg report'))} | ≤ 3 s | {under('cyberkg report', 3)} |")
+    return rows
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["meta"]
+    lines = [f"# Issue #20 targets ({m['started']})", "",
+             f"Python {m['python']}, {m['cpus']} CPUs, {m['mem_total_gb']:.0f} GB; load average "
+             f"{'/'.join(f'{x:.1f}' for x in m['load_avg_start'])} at the start and "
+             f"{'/'.join(f'{x:.1f}' for x in m.get('load_avg_end', ()))} at the end (the machine is shared); "
+             f"limit {m['limit_s']:.0f} s per operation; whole run {m.get('total_s', 0) / 60:.1f} min.", ""]
+    if results.get("user"):
+        lines += [*user_rows(results["user"]), ""]
+    for size, e in results.get("library", {}).items():
+        lines += [*library_rows(size, e), ""]
+    return "\n".join(lines) + "\n"
