@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -44,12 +45,12 @@ def inst(name: str, functions: set[str], sides: set[str], serves: bool = True, r
     return i
 
 
-def facts(*instruments: Instrument, divergences: dict | None = None) -> Facts:  # type: ignore[type-arg]
+def facts(*instruments: Instrument, divergences: dict[str, Any] | None = None) -> Facts:
     return Facts({i.iri: i for i in instruments}, {}, {"inc": {"label": "Incident", "date": "2020-01-01"}}, {},
                  {}, {}, divergences or {}, [])
 
 
-def acts(*instruments: Instrument, divergences: dict | None = None) -> list[dict]:  # type: ignore[type-arg]
+def acts(*instruments: Instrument, divergences: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     return feasible_actions(GOAL, None, facts(*instruments, divergences=divergences), ON, ("EU", "US"))
 
 
@@ -129,7 +130,7 @@ def by_goal(fds):  # type: ignore[no-untyped-def]
     return {g.label: g.feasible for g in report.gaps}
 
 
-def summary(actions: list[dict]) -> list[tuple]:  # type: ignore[type-arg]
+def summary(actions: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(a["function"], [b["basis"] for b in a["bases"]], a["score"], bool(a["limited_by"]),
              a["blocked"] is not None) for a in actions]
 
