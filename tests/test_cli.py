@@ -30,7 +30,9 @@ def test_gaps_json_is_a_list_of_objects_with_goal_and_label(tiny_home: Path) -> 
     code, out, _ = run("gaps", "--as-of", "2020-11-26", "--count-dialogues", "--format", "json")
     data = json.loads(out)
     assert code == 0 and isinstance(data, list)
-    assert [d["label"] for d in data] == ["Cross-border evidence", "Impose costs"]
+    assert [d["label"] for d in data if d["status"] == "gap"] == ["Cross-border evidence", "Impose costs"]
+    covered = {d["label"]: d["coverage"]["commitment"] for d in data if d["status"] == "covered"}
+    assert covered == {"Combat cybercrime": "binding", "Talk regularly": "institutional"}  # issue #15's interface
     assert all(d["goal"].startswith("https://") and d["dialogues_counted"] is True for d in data)
 
 
