@@ -178,7 +178,7 @@ def test_pdf_of_the_tiny_record_is_a4_deterministic_and_its_text_matches_golden(
     info = subprocess.run(["pdfinfo", str(one)], capture_output=True, text=True, check=True).stdout
     assert "(A4)" in info
     text = subprocess.run(["pdftotext", "-layout", str(one), "-"], capture_output=True, text=True, check=True).stdout
-    assert re.search(r"European Union\s*–\s*United States cyber policy brief, as of 2025-01-01", text)  # header
+    assert "European Union – United States cyber policy brief, as of 2025-01-01" in text  # running header
     assert re.search(r"page 1 of \d", text)
     assert "Annex" not in text
     golden("brief.pdf.txt", re.sub(r"[ \t]+\n", "\n", text))
