@@ -24,7 +24,8 @@ def css_string(value: Any) -> str:
     punctuation as a CSS escape, so no quote, backslash or ``</style>`` can leave the string."""
     out = []
     for ch in " ".join(str(value or "").split()):
-        out.append(ch if ch.isascii() and (ch.isalnum() or ch in " .,:;-()/") else f"\\{ord(ch):06x} ")  # the space ends the escape (CSS eats one)
+        # after six hex digits CSS consumes one space as the end of the escape: add it
+        out.append(ch if ch.isascii() and (ch.isalnum() or ch in " .,:;-()/") else f"\\{ord(ch):06x} ")
     return "".join(out)
 
 
