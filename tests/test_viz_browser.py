@@ -423,3 +423,21 @@ def test_timeline_spans_points_marks_and_filters(browser, tmp_path):
     assert v.js("cyberkg.view.length") == 1
     assert v.errors == []
     v.page.close()
+
+
+def test_timeline_shows_a_hostile_label_as_text(browser, tmp_path):
+    from cyberkg.views.timeline import render_timeline
+
+    item = {"id": "x", "group": "EU|t", "label": EVIL, "start": "2020-01-01", "end": None, "open": True,
+            "lifecycle": "standing", "side": "EU", "function": EVIL, "functions": [EVIL], "type": EVIL,
+            "commitment": None, "partners": [EVIL_DESCRIPTION], "joint": False}
+    data = {"items": [item], "groups": [{"id": "EU", "label": "EU", "nested": ["EU|t"]},
+                                        {"id": "EU|t", "label": EVIL, "side": "EU"}],
+            "until": "2021-01-01", "asOf": None, "notes": [EVIL], "functions": [EVIL], "sides": ["EU"]}
+    path = tmp_path / "evil.html"
+    path.write_text(render_timeline(data, EVIL), encoding="utf-8")
+    v = open_view(browser, path, viewport=(1600, 1000))
+    assert_clean(v)
+    assert EVIL in v.page.locator(".vis-item").first.text_content()
+    assert v.page.locator("img").count() == 0 and v.js("window.__pwned") is None
+    v.page.close()
