@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test check lint typecheck bench browser stores clean
+.PHONY: setup run test check lint typecheck bench bench-backends bench-10m browser stores clean
 
 setup: $(STAMP)
 
@@ -51,8 +51,14 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-bench: setup
+bench: setup  ## issue #20's targets side by side (240k user level, 1M library level), into docs/bench.md and README
+	$(BIN)/python bench/targets.py --sizes 1M --user 240k --doc docs/bench.md --doc README.md
+
+bench-backends: setup  ## every size on every backend (rdflib memory, oxrdflib, pyoxigraph) and the formulations
 	$(BIN)/python bench/run.py
+
+bench-10m: setup  ## the 10M tier (generation, load, gap query, export, peak memory); needs about an hour
+	$(BIN)/python bench/targets.py --sizes 10M --user "" --limit 1800 --out build/bench/10M
 
 clean:
 	rm -rf build

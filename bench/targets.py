@@ -65,12 +65,17 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _child(conn: Any, fn: Callable[[], Any]) -> None:
     _peak_reset()
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         note = fn()
-        conn.send({"s": time.perf_counter() - t0, "mb": _peak_mb(), "note": str(note)})
+        conn.send({"s": time.perf_counter() - t0, "cpu": _cpu() - c0, "mb": _peak_mb(), "note": str(note)})
     except BaseException as exc:  # reported in the table, never hidden
         conn.send({"error": f"{type(exc).__name__}: {exc}"[:200]})
 
@@ -221,7 +226,7 @@ def run_peak(args: list[str], env: dict[str, str], limit: float) -> dict[str, An
         out.seek(0)
         err.seek(0)
         size, tail = len(out.read()), err.read().decode("utf-8", "replace")[-300:]
-    return {"s": wall, "mb": usage.ru_maxrss / 1024, "rc": proc.returncode,
+    return {"s": wall, "cpu": usage.ru_utime + usage.ru_stime, "mb": usage.ru_maxrss / 1024, "rc": proc.returncode,
             "note": tail.strip().splitlines()[-1] if proc.returncode and tail.strip() else f"{size / 1e6:.1f} MB out"}
 
 
@@ -284,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--user", default="240k", help="user-level size ('' to skip)")
     ap.add_argument("--limit", type=float, default=300.0, help="seconds per operation")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench")
+    ap.add_argument("--doc", type=Path, action="append", default=[],
+                    help="also write the tables between the targets markers of this Markdown file (repeatable: "
+                         "docs/bench.md, README.md)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="targets-", dir=args.out))
@@ -306,8 +314,22 @@ def main(argv: list[str] | None = None) -> int:
 
     write_atomic(args.out / "targets.json", (json.dumps(results, indent=1, default=str) + "\n").encode())
     write_atomic(args.out / "targets.md", text.encode())
+    for doc in args.doc:
+        write_atomic(doc, splice(doc.read_text(encoding="utf-8"), text).encode())
     print(text)
     return 0
+
+
+START, END = "<!-- bench/targets.py: start -->", "<!-- bench/targets.py: end -->"
+
+
+def splice(doc: str, tables: str) -> str:
+    """``doc`` with the text between the targets markers replaced by ``tables`` (its title dropped)."""
+    if START not in doc or END not in doc:
+        raise SystemExit(f"the markers {START} … {END} are missing")
+    body = tables.split("\n", 2)[2] if tables.startswith("# ") else tables
+    head, rest = doc.split(START, 1)
+    return head + START + "\n" + body.strip("\n") + "\n" + END + rest.split(END, 1)[1]
 
 
 if __name__ == "__main__":
