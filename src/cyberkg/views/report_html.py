@@ -40,8 +40,9 @@ def figures_svg(report: dict[str, Any]) -> dict[str, str]:
     labels = {a: f"{a} alone", b: f"{b} alone", "joint": "jointly"}
     fig = report["figures"]
     rows = fig["type_matrix"]
-    matrix = charts.grouped_bars(f"Instruments in force on {report['as_of']} by type: {a} alone, {b} alone, jointly",
-                                 [type_label(report, r["type"]) for r in rows], [a, b, "joint"],
+    matrix = charts.grouped_bars(f"The annex matrix on {report['as_of']}: instruments by function, {a}, {b} "
+                                 "(alone or with third partners), jointly",
+                                 [r.get("label") or type_label(report, r["type"]) for r in rows], [a, b, "joint"],
                                  {s: [r[s] for r in rows] for s in (a, b, "joint")}, labels)
     years = fig["per_year"]
     per_year = charts.stacked_columns(f"Instruments by year they took effect, by side (to {report['as_of']})",

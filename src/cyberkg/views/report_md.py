@@ -170,9 +170,11 @@ def _goal(d: _Doc, g: dict[str, Any], a: str, b: str) -> None:
 
 
 def _figures(d: _Doc, r: dict[str, Any], a: str, b: str) -> None:
-    d.add("## Record-wide figures", "", f"Instrument-type matrix on {md(r['as_of'])} (instruments in force):", "")
-    d.table(["type", f"{md(a)} alone", f"{md(b)} alone", "jointly", "class"],
-            [[_type(r, t["type"]), str(t[a]), str(t[b]), str(t["joint"]), md(t["class"])]
+    d.add("## Record-wide figures", "", f"The annex matrix by instrument function on {md(r['as_of'])} (instruments in "
+          "force, or events in the window; each side alone or with third partners):", "")
+    d.table(["function", md(a), md(b), "jointly", "class"],
+            [[md(t["label"]) if t.get("label") else _type(r, t["type"]), str(t[a]), str(t[b]), str(t["joint"]),
+              md(t["class"])]
              for t in r["figures"]["type_matrix"]])
     d.add("Instruments per year they took effect:", "")
     d.table(["year", f"{md(a)} alone", f"{md(b)} alone", "jointly"],
