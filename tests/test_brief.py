@@ -218,3 +218,37 @@ def test_no_browser_gives_a_clear_error_and_writes_nothing(tmp_path, monkeypatch
     r = CliRunner().invoke(main, ["report", "--as-of", AS_OF, "--format", "pdf", "-o", str(out)])
     assert r.exit_code == 2 and "CYBERKG_CHROMIUM" in r.stderr and "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_gaps_summary_and_query_say_when_an_answer_is_empty(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cyberkg.cli.main import main
+
+    home = make_report_home(tmp_path)
+    (home / "graph" / "third-side.yaml").write_text(
+        "sides:\n  - {id: uk, label: United Kingdom, code: UK, actor: united-kingdom}\n", encoding="utf-8")
+    monkeypatch.setenv("CYBERKG_HOME", str(home))
+    monkeypatch.setenv("CYBERKG_BUILD_DIR", str(tmp_path / "build"))
+    r = CliRunner().invoke(main, ["gaps", "--as-of", AS_OF, "--sides", "EU,UK"])
+    assert r.exit_code == 0, r.output
+    assert "warning: United Kingdom (UK) pursues no goal in the record on 2025-01-01" in r.stderr
+    assert "warning: United Kingdom (UK) pursues no goal" in r.stdout  # above the (empty) table too
+    r = CliRunner().invoke(main, ["gaps", "--as-of", AS_OF, "--sides", "EU,UK", "--format", "json"])
+    assert json.loads(r.stdout) == [] and "pursues no goal" in r.stderr  # the JSON stays one document
+    r = CliRunner().invoke(main, ["gaps", "--as-of", AS_OF])
+    assert r.exit_code == 0 and "warning" not in r.stderr  # EU and US share goals: no warning
+    r = CliRunner().invoke(main, ["summary", "--as-of", "1990-01-01", "--sides", "EU,US"])
+    assert "is before the record starts" in r.stderr and "share 0 goal(s)" in r.stdout
+    r = CliRunner().invoke(main, ["query", "gaps/goal-pursuers", "-p", "asOf=1990-01-01"])
+    assert r.exit_code == 0 and "warning: gaps/goal-pursuers returned no row" in r.stderr
+    r = CliRunner().invoke(main, ["query", "checks/dangling-reference-violation"])
+    assert r.exit_code == 0 and "warning" not in r.stderr  # a check passes with no row
+
+
+def test_gaps_and_report_default_to_the_same_date() -> None:
+    from cyberkg.cli.main import main
+
+    defaults = {name: next(p.default for p in main.commands[name].params if p.name in ("as_of", "dates"))
+                for name in ("gaps", "report", "summary")}
+    assert defaults["gaps"] == defaults["report"] == "today"
+    assert "today" in defaults["summary"]
+    assert "as for cyberkg report" in next(p.help for p in main.commands["gaps"].params if p.name == "as_of")

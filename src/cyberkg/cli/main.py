@@ -162,10 +162,14 @@ def query(name: str, params: tuple[str, ...], fmt: str, lang: str | None, endpoi
     ds = open_source(endpoint)
     result = run(q, ds, _params(params), allow_service=allow_service)
     click.echo(render(result.vars, relabel_rows(ds, result.vars, result.rows, lang), fmt), nl=False)
+    if not result.rows and not q.name.startswith("checks/"):  # a check passes with no row; a question does not
+        click.echo(f"warning: {q.name} returned no row with these parameters (a date before the record starts, a "
+                   "side or goal the record does not have?)", err=True)
 
 
 @main.command()
-@click.option("--as-of", "as_of", default="2020-11-26", show_default=True, help="Date of the analysis (or 'today').")
+@click.option("--as-of", "as_of", default="today", show_default=True,
+              help="Date of the analysis: YYYY-MM-DD or today (the default, as for cyberkg report).")
 @click.option("--sides", default="EU,US", show_default=True,
               help="The two sides to compare, by code; three or more (EU,US,UK): which pairs are joined per goal.")
 @click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
@@ -192,8 +196,10 @@ def gaps(as_of: str, sides: str, count_dialogues: bool, event_window: int, min_c
         echo_three_way(open_source(endpoint), as_of, sides.split(","), count_dialogues, event_window, min_commitment,
                        bilateral_only, fmt)
         return
-    report = find_gaps(open_source(endpoint), as_of, sides.split(","), count_dialogues, lang=lang,
+    ds = open_source(endpoint)
+    report = find_gaps(ds, as_of, sides.split(","), count_dialogues, lang=lang,
                        event_window=event_window, min_commitment=min_commitment, bilateral_only=bilateral_only)
+    _warn_if_empty(ds, report, fmt)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return
@@ -204,6 +210,20 @@ def gaps(as_of: str, sides: str, count_dialogues: bool, event_window: int, min_c
         return
     cols, rows = table_rows(report)
     click.echo(render(cols, rows, fmt), nl=False)
+
+
+def _warn_if_empty(ds: Any, report: Any, fmt: str) -> None:
+    """Say on stderr (and above a table) when the comparison is empty and why."""
+    from cyberkg.analysis.empty import goals_per_side, pair_warnings
+
+    shared = len(report.gaps) + len(report.covered)
+    if shared:
+        return
+    first = str((report.coverage or {}).get("first_source") or "")[:10] or None
+    for text in pair_warnings(goals_per_side(ds, report.as_of), list(report.sides), report.as_of, shared, first):
+        click.echo(f"warning: {text}", err=True)
+        if fmt == "table":
+            click.echo(f"warning: {text}")
 
 
 @main.command()

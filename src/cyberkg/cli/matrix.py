@@ -10,7 +10,8 @@ from cyberkg.core.output import FORMATS, render
 
 
 @click.command("matrix")
-@click.option("--as-of", "as_of", default="2020-11-26", show_default=True, help="Date of the analysis (or 'today').")
+@click.option("--as-of", "as_of", default="today", show_default=True,
+              help="Date of the analysis: YYYY-MM-DD or today (the default, as for gaps and report).")
 @click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
 @click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
               help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
