@@ -285,3 +285,19 @@ def test_the_event_window_reaches_the_actions(fds) -> None:  # type: ignore[no-u
     gaps = {g.label: g.feasible for g in find_gaps(fds, "2021-01-01", event_window=0).gaps}
     assert [x[:2] for x in summary(gaps["Punish intrusions"])] == [
         ("public-attribution", ["incident"]), ("restrictive-measures", ["incident"])]  # a tie: by name
+
+
+def test_a_claim_must_expect_joint_or_no_joint(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cyberkg.core.errors import DataError
+    from cyberkg.record.loaders import load_catalog
+
+    home = make_home(tmp_path, TINY / "graph")
+    (home / "graph" / "claims.yaml").write_text(
+        "claims:\n  - {id: c, label: C, text: T, goals: [root], stated_in: eu-strategy, query: claims/x, "
+        "expects: maybe}\n")
+    with pytest.raises(DataError, match="'expects' is 'maybe'"):
+        load_catalog(home / "graph")
+    (home / "graph" / "claims.yaml").write_text(
+        "claims:\n  - {id: c, label: C, text: T, goals: [root], stated_in: eu-strategy, query: claims/x, "
+        "expects: joint}\n")
+    assert load_catalog(home / "graph").records["claim"]["c"].get("expects") == "joint"

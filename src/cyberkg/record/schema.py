@@ -432,6 +432,11 @@ class Catalog:
                 if nxt is None:
                     break
                 cur = nxt
+        for rec in self.records["claim"].values():
+            if rec.get("expects") not in (None, "joint", "no-joint"):
+                problems.append(Problem(rec.file, rec.lines.get("expects", rec.line),
+                                        f"claim {rec.id}: 'expects' is {rec.get('expects')!r}",
+                                        "write joint (the claim says joint instruments exist) or no-joint"))
         for rec in self.records["side"].values():
             codes = [r.get("code") for r in self.records["side"].values()]
             if codes.count(rec.get("code")) > 1:
