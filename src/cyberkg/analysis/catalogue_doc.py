@@ -92,6 +92,13 @@ parameters, on each. What each rule avoids was seen on one of them:
 9. **Parameters** as above: one `BIND(COALESCE(?__name…, default) AS ?name)` each, at the top of the
    `WHERE` group, `?__name…` nowhere else: on a remote endpoint cyberkg puts the parsed, typed term in
    place of the `?__name…` variable (a token, never text), so the store runs the file's own shape.
+10. **A `*` path towards a constant inside `(NOT) EXISTS` or `MINUS`** (`?c rdfs:subClassOf* :Actor`)
+   misses its zero-length match on Virtuoso: test the node itself and the `+` path in two filters
+   (`FILTER NOT EXISTS { ?v a :Actor } FILTER NOT EXISTS { ?v a ?c . ?c rdfs:subClassOf+ :Actor }`).
+11. **Virtuoso refuses a query whose estimated cost exceeds 400 s** (stock `MaxQueryCostEstimationTime`;
+   the estimate, not the run time): many nested `EXISTS` joined by `&&` in one `FILTER` reach it
+   on the full record (the gap queries of the #15 rewrite: 430–853 s estimated; the earlier forms
+   ran in 0.1–3 s). The estimate depends on the data: the matrix test says whether a query passes.
 
 This file is generated from the headers (`python -m cyberkg.analysis.catalogue_doc`); a test fails when it drifts.
 

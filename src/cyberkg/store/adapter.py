@@ -83,7 +83,9 @@ class StoreAdapter:
             names = [v.value for v in res.variables]
             return names, [tuple(None if t is None else t.value for t in sol) for sol in res]
         target = self.ds
-        if graphs is not None:
+        if graphs is not None and hasattr(self.ds, "over_graphs"):  # a remote store: it restricts the dataset
+            target = self.ds.over_graphs(graphs)
+        elif graphs is not None:
             target = Graph()
             for name in graphs:
                 target += self.ds.graph(URIRef(name))
