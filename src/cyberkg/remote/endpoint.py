@@ -17,7 +17,7 @@ import re
 import urllib.error
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.query import Result
 
 from cyberkg.core.errors import QueryError
@@ -76,6 +76,19 @@ class RemoteDataset:
         self.settings = settings or Settings.from_env()
         self.auth = auth if auth is not None else credentials(url)
         self.default_graphs = list(default_graphs or [])
+
+    def graphs(self) -> list[Any]:
+        """The named graphs cyberkg published here (``https://w3id.org/cyberkg/graph/…``, staging
+        graphs left out), as objects with an ``identifier``: only their names are fetched."""
+        from cyberkg.core.namespaces import GRAPH
+
+        rows = self.query(f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{GRAPH}") '
+                          f'&& !STRSTARTS(STR(?g), "{GRAPH}staging?")) }}')
+        return [_NamedGraph(URIRef(str(r[0]))) for r in rows]  # type: ignore[index]
+
+    def over_graphs(self, graphs: list[str]) -> RemoteDataset:
+        """The same endpoint with the default graph made of ``graphs`` (sent as default-graph-uri)."""
+        return RemoteDataset(self.url, self.update_url, self.store_url, self.settings, self.auth, list(graphs))
 
     def __repr__(self) -> str:
         return f"RemoteDataset({redact(self.url)!r}, {self.auth.describe()})"
@@ -287,6 +300,16 @@ def _with_filter(text: str, cond: str) -> str:
 
     at = where_brace(text) + 1
     return f"{text[:at]} FILTER({cond}) {text[at:]}"
+
+
+class _NamedGraph:
+    """A named graph on a remote store that holds triples (its name only)."""
+
+    def __init__(self, identifier: URIRef) -> None:
+        self.identifier = identifier
+
+    def __len__(self) -> int:
+        return 1  # listed because it holds triples; the count is not fetched
 
 
 def _typed_strings(result: Result) -> None:
