@@ -330,6 +330,7 @@ COMMANDS = {
 @dataclass
 class Published:
     build: Path
+    home: Path
     urls: dict[str, str]
     env: dict[str, str]
 
@@ -338,26 +339,35 @@ class Published:
 def published(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Published]:
     """``cyberkg build``, then ``cyberkg publish`` of that build to Oxigraph server and to Virtuoso
     (Digest credentials from the environment, the -auth URLs guessed)."""
+    import shutil
+
     from conftest import env
     from cyberkg.cli.main import main
 
     build = tmp_path_factory.mktemp("cli-build")
+    # a copy of the record as it is now: the embedded store must not rebuild from a record edited
+    # while the test runs (the remote stores hold what was published)
+    home = tmp_path_factory.mktemp("cli-home")
+    for part in ("graph", "ontology"):
+        shutil.copytree(ROOT / part, home / part)
+    (home / "queries").symlink_to(ROOT / "queries")
+    (home / "pyproject.toml").write_text("")
     runner = CliRunner()
-    with env(CYBERKG_BUILD_DIR=str(build)):
+    with env(CYBERKG_BUILD_DIR=str(build), CYBERKG_HOME=str(home)):
         result = runner.invoke(main, ["build"])
         assert result.exit_code == 0, result.output
     ox = OxigraphServer(tmp_path_factory.mktemp("ox-cli") / "db")
     vt: VirtuosoServer = request.getfixturevalue("virtuoso")
     urls = {"oxigraph": ox.query_url, "virtuoso": vt.query_url}
     try:
-        with env(CYBERKG_BUILD_DIR=str(build)):
+        with env(CYBERKG_BUILD_DIR=str(build), CYBERKG_HOME=str(home)):
             out = runner.invoke(main, ["publish", "--endpoint", ox.query_url, "--no-progress"])
             assert out.exit_code == 0, out.output
-        with env(CYBERKG_BUILD_DIR=str(build), **vt.env()):
+        with env(CYBERKG_BUILD_DIR=str(build), CYBERKG_HOME=str(home), **vt.env()):
             out = runner.invoke(main, ["publish", "--endpoint", vt.query_url, "--no-progress"])
             assert out.exit_code == 0, out.output
             assert "switched in one request" in out.output and vt.password not in out.output
-        yield Published(build, urls, vt.env())
+        yield Published(build, home, urls, vt.env())
     finally:
         ox.stop()
 
@@ -373,7 +383,7 @@ def test_analysis_command_with_endpoint(published: Published, where: str, comman
     for i, extra in enumerate(([], ["--endpoint", published.urls[where]])):
         out = tmp_path / f"out{i}"
         args = [a.replace("{out}", str(out)) for a in COMMANDS[command]] + extra
-        with env(CYBERKG_BUILD_DIR=str(published.build)):
+        with env(CYBERKG_BUILD_DIR=str(published.build), CYBERKG_HOME=str(published.home)):
             result = runner.invoke(main, args)
         assert result.exit_code in (0, 1) and "Traceback" not in result.output, \
             f"{' '.join(args)}: exit {result.exit_code}\n{result.output[-2000:]}"

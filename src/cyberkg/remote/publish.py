@@ -215,11 +215,13 @@ def chunks(lines: list[bytes], size: int) -> Iterator[list[bytes]]:
         yield blank
 
 
-_TOO_LARGE = re.compile(r"SP031|HTTP 413|too large|too long|exceeded \d+ lines", re.IGNORECASE)
+_TOO_LARGE = re.compile(r"SP030|SP031|HTTP 413|too large|too long|exceeded \d+ lines|memory exhausted",
+                        re.IGNORECASE)
 
 
 def too_large(exc: BaseException) -> bool:
-    """Whether the store refused a request for its size (Virtuoso: SP031 … exceeded 10000 lines)."""
+    """Whether the store refused a request for its size (Virtuoso: SP031 … exceeded 10000 lines of
+    code, or SP030 … memory exhausted, both from its SPARQL parser)."""
     return bool(_TOO_LARGE.search(str(exc)))
 
 
