@@ -1,6 +1,7 @@
 """The gap view as a picture of the argument, with a deterministic layout (no physics).
 
-Rows, one per shared goal (gaps first, the ones where the sides do most alone on top): the goal in
+Rows, one per shared goal (gaps first — the one with the best-ranked feasible action on top, then
+where the sides do most alone — then covered goals): the goal in
 the middle column (gaps with a thick pink border, covered goals with their coverage commitment),
 the first side's own instruments for it on the left and the other side's on the right, grouped by
 function (``functions`` on the record, else the legal form) into one node with a count ("EU: 6
@@ -209,7 +210,7 @@ def gap_picture(g: nx.MultiDiGraph, report: Any, ds: Any = None) -> nx.MultiDiGr
     bld = _Builder(g, [a, b])
     out = bld.out
     gaps = [gap for gap in report.gaps if gap.goal in g]
-    gaps.sort(key=lambda gp: (-sum(len(v) for v in gp.alone.values()), gp.label, gp.goal))
+    gaps.sort(key=lambda gp: (-_best_score(gp), -sum(len(v) for v in gp.alone.values()), gp.label, gp.goal))
     covered = [c for c in covered_goals(ds, report) if c["goal"] in g and c["goal"] not in {x.goal for x in gaps}]
     y = 0.0
     commitment_from: set[str] = set()
@@ -339,6 +340,17 @@ def gap_picture(g: nx.MultiDiGraph, report: Any, ds: Any = None) -> nx.MultiDiGr
         opening={"anchor": "top", "minScale": 0.72},
     )
     return out
+
+
+def _best_score(gap: Any) -> float:
+    """The score of a gap's best feasible action (issue 16's ranking), 0 without one."""
+    scores = []
+    for act in getattr(gap, "feasible", None) or []:
+        s = act.get("score")
+        s = s.get("total") if isinstance(s, dict) else s
+        if isinstance(s, int | float) and not act.get("blocked"):
+            scores.append(float(s))
+    return max(scores, default=0.0)
 
 
 def _action_attrs(act: dict[str, Any]) -> dict[str, Any]:
