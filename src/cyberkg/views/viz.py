@@ -251,7 +251,8 @@ def _positions(
     pairs = ((member_of.get(u, u), member_of.get(v, v)) for u, v in graph.edges())
     folded.add_edges_from((a, b) for a, b in pairs if a != b)
     n = folded.number_of_nodes()
-    if clusters and n <= OVERVIEW_MAX:  # an overview: the two sides' columns, goals between, the rest below
+    # an overview (no focus): the two sides' columns, goals between, the rest below
+    if clusters and n <= OVERVIEW_MAX and graph.graph.get("focus") is None:
         from cyberkg.views.layout import overview_layout
 
         for v in folded:
