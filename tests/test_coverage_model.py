@@ -292,3 +292,33 @@ def test_embedded_and_oxigraph_server_give_the_same_analysis(model_home: Path,
         assert build_report(ds, "2020-11-26") == build_report(remote, "2020-11-26")
     finally:
         server.stop()
+
+
+def test_the_snapshot_answers_as_the_per_goal_catalogue_queries(mds: Any) -> None:
+    """find_gaps reads one snapshot (set-based report/*-on-date queries); each gap's details are what
+    the catalogue's per-goal queries answer for that goal."""
+    from cyberkg.analysis.gaps import _one_side_rows, side_iris
+    from cyberkg.analysis.snapshot import PURSUER_KEYS, RELATED_KEYS
+
+    iris = side_iris(mds, ["EU", "US"])
+    for on in ("2016-01-01", "2020-11-26", "2022-06-01"):
+        common = {"sideA": str(iris["EU"]), "sideB": str(iris["US"]), "asOf": on, "eventWindow": "2"}
+        report = find_gaps(mds, on)
+        assert report.gaps
+        for gap in report.gaps:
+            rows = queries.run(queries.find("gaps/goal-pursuers"), mds, {"goal": gap.goal, "asOf": on}).rows
+            expected: dict[str, list[dict[str, Any]]] = {}
+            for r in rows:
+                if str(r.get("side")) in ("EU", "US"):
+                    expected.setdefault(str(r["side"]), []).append({k: plain(r.get(k)) for k in PURSUER_KEYS})
+            assert gap.pursuers == expected, (on, gap.label)
+            one = _one_side_rows(queries.run(queries.find("gaps/single-side-instruments-for-goal"), mds,
+                                             {**common, "goal": gap.goal}).rows)
+            assert {(s, i["instrument"]) for s, xs in {**gap.alone}.items() for i in xs} | {
+                (s, i["instrument"]) for s, xs in gap.with_partners.items() for i in xs} == set(one), (on, gap.label)
+            for s, xs in (*gap.alone.items(), *gap.with_partners.items()):
+                for i in xs:
+                    assert one[(s, i["instrument"])] == i
+            related = queries.run(queries.find("gaps/joint-instruments-for-related-goals"), mds,
+                                  {**common, "goal": gap.goal, "countDialogues": "false"}).rows
+            assert gap.related_joint == [{k: plain(r.get(k)) for k in RELATED_KEYS} for r in related], gap.label

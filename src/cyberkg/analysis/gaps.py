@@ -16,7 +16,6 @@ from typing import Any
 
 from rdflib import URIRef
 
-from cyberkg.analysis import catalogue as queries
 from cyberkg.analysis.facts import STRENGTH
 from cyberkg.core.errors import QueryError
 from cyberkg.core.output import plain
@@ -178,33 +177,21 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
     flag = {"countDialogues": "true" if count_dialogues else "false",
             "minCommitment": CL + (min_commitment or "operational"),
             "bilateralOnly": "true" if bilateral_only else "false"}
-    head = queries.run(queries.find(HEADLINE), ds, {**common, **flag})
-    pursuers_q = queries.find("gaps/goal-pursuers")
-    alone_q = queries.find("gaps/single-side-instruments-for-goal")
-    related_q = queries.find("gaps/joint-instruments-for-related-goals")
+    from cyberkg.analysis.snapshot import read as read_snapshot
+
+    # one snapshot for the date: five set-based queries, no query per goal (DESIGN 2b)
+    snap = read_snapshot(ds, as_of_text, (codes[0], codes[1]), common, flag, event_window, min_commitment,
+                         bilateral_only, details)
     gaps = []
-    for row in head.rows:
-        gap = Gap(str(row["goal"]), str(row["label"]))
+    for goal_iri, label in snap.gaps.items():
+        gap = Gap(goal_iri, label)
         if details:
-            goal = {"goal": gap.goal}
-            pursuers = queries.run(pursuers_q, ds, {**goal, "asOf": as_of_text})
-            for r in pursuers.rows:
-                side = str(r.get("side") or "")
-                if side in codes:
-                    gap.pursuers.setdefault(side, []).append(
-                        {k: plain(r.get(k)) for k in ("actor", "actorLabel", "since", "source", "sourceTitle", "url",
-                                                      "inferredFrom", "inferredLabel")})
-            alone = queries.run(alone_q, ds, {**common, **goal})
-            by_side = _one_side_rows(alone.rows)
-            for (side, _), row in sorted(by_side.items(), key=lambda kv: (kv[0][0], str(kv[1]["start"]), kv[0][1])):
-                (gap.with_partners if row["partners"] else gap.alone).setdefault(side, []).append(row)
-            related = queries.run(related_q, ds,
-                                  {**common, **goal, "countDialogues": flag["countDialogues"]})
-            gap.related_joint = [{k: plain(r.get(k)) for k in ("relation", "relatedGoal", "relatedLabel",
-                                                               "instrument", "label", "type", "start")}
-                                 for r in related.rows]
+            gap.pursuers = snap.pursuers.get(goal_iri, {})
+            gap.alone = snap.alone.get(goal_iri, {})
+            gap.with_partners = snap.with_partners.get(goal_iri, {})
+            gap.related_joint = snap.related.get(goal_iri, [])
         gaps.append(gap)
-    covered = _covered(queries.run(queries.find(COVERED), ds, {**common, **flag}).rows)
+    covered = snap.covered
     possible: list[PossibleGap] = []
     if details:
         possible = _feasible_and_doubts(ds, gaps, facts, as_of_text, (codes[0], codes[1]), covered, event_window)

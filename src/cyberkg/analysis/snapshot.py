@@ -1,0 +1,93 @@
+"""One typed snapshot of the analysis for a date and two sides, read in a few set-based queries.
+
+DESIGN 2b: the analysis reads what a date needs once, for every goal at once, instead of one
+query per goal. :func:`read` runs five catalogue queries — the headline gap query, the covered
+goals with their joint instruments, and three set-based ``report/*-on-date`` queries (running
+pursuits, one-side instruments, joint instruments on related goals) — and groups their rows:
+
+``Snapshot``
+    ``as_of`` (ISO date), ``sides`` (two codes), the model options (``event_window`` years,
+    ``min_commitment``, ``bilateral_only``, ``count_dialogues``) and, per goal IRI:
+    ``gaps`` {goal: label} (shared, no joint coverage), ``covered`` [:class:`~cyberkg.analysis.gaps.Covered`]
+    (shared, with joint instrument rows and the strongest ``coverage``), ``pursuers``
+    {goal: {side: [pursuer row]}}, ``alone`` / ``with_partners`` {goal: {side: [instrument row]}}
+    and ``related`` {goal: [related joint row]}.
+
+Row shapes (plain JSON values): a pursuer row has ``actor, actorLabel, since, source,
+sourceTitle, url, inferredFrom, inferredLabel`` (``source`` None and ``inferredFrom`` set for a
+pursuit inferred from a standing instrument); an instrument row has ``instrument, label, type,
+start, lifecycle, commitment, scope, partners`` (issue #15's interface); a related row has
+``relation, relatedGoal, relatedLabel, instrument, label, type, start``. The rules themselves are
+derived at build time (:mod:`cyberkg.store.derive`); nothing here restates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cyberkg.analysis import catalogue as queries
+from cyberkg.core.output import plain
+
+PURSUER_KEYS = ("actor", "actorLabel", "since", "source", "sourceTitle", "url", "inferredFrom", "inferredLabel")
+RELATED_KEYS = ("relation", "relatedGoal", "relatedLabel", "instrument", "label", "type", "start")
+
+
+@dataclass
+class Snapshot:
+    as_of: str
+    sides: tuple[str, str]
+    event_window: int
+    min_commitment: str | None
+    bilateral_only: bool
+    count_dialogues: bool
+    gaps: dict[str, str] = field(default_factory=dict)
+    covered: list[Any] = field(default_factory=list)  # cyberkg.analysis.gaps.Covered
+    pursuers: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    alone: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    with_partners: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    related: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def read(ds: Any, as_of: str, sides: tuple[str, str], params: dict[str, str], flags: dict[str, str],
+         event_window: int, min_commitment: str | None, bilateral_only: bool, details: bool = True) -> Snapshot:
+    """The snapshot for ``params`` (sideA, sideB, asOf, eventWindow) and ``flags`` (countDialogues,
+    minCommitment, bilateralOnly), as :func:`cyberkg.analysis.gaps.find_gaps` binds them. Without
+    ``details`` only the gaps and the covered goals are read (two queries)."""
+    from cyberkg.analysis.gaps import COVERED, HEADLINE, _covered, _one_side_rows
+
+    snap = Snapshot(as_of, sides, event_window, min_commitment, bilateral_only,
+                    flags.get("countDialogues") == "true")
+    for r in queries.run(queries.find(HEADLINE), ds, {**params, **flags}).rows:
+        snap.gaps[str(r["goal"])] = str(r["label"])
+    snap.covered = _covered(queries.run(queries.find(COVERED), ds, {**params, **flags}).rows)
+    if not details:
+        return snap
+    shared = set(snap.gaps) | {c.goal for c in snap.covered}
+    def run(name: str, given: dict[str, str]) -> list[Any]:
+        q = queries.find(name)
+        return queries.run(q, ds, {k: v for k, v in given.items() if k in q.params}).rows
+
+    for r in run("report/pursuers-on-date", params):
+        goal = str(r["goal"])
+        if goal in shared:
+            snap.pursuers.setdefault(goal, {}).setdefault(str(r["side"]), []).append(
+                {k: plain(r.get(k)) for k in PURSUER_KEYS})
+    by_goal: dict[str, list[Any]] = {}
+    for r in run("report/one-side-instruments-on-date", params):
+        if str(r["goal"]) in shared:
+            by_goal.setdefault(str(r["goal"]), []).append(r)
+    for goal, rows in by_goal.items():
+        grouped = _one_side_rows(rows)
+        for (side, _), row in sorted(grouped.items(), key=lambda kv: (kv[0][0], str(kv[1]["start"]), kv[0][1])):
+            target = snap.with_partners if row["partners"] else snap.alone
+            target.setdefault(goal, {}).setdefault(side, []).append(row)
+    related_params = {**params, "countDialogues": flags.get("countDialogues", "false")}
+    for r in run("report/related-joint-on-date", related_params):
+        goal = str(r["goal"])
+        if goal in snap.gaps:
+            snap.related.setdefault(goal, []).append({k: plain(r.get(k)) for k in RELATED_KEYS})
+    return snap
+
+
+__all__ = ["PURSUER_KEYS", "RELATED_KEYS", "Snapshot", "read"]
