@@ -386,8 +386,37 @@ def run(query: CatalogQuery, ds: Dataset, params: dict[str, str] | None = None,
     try:
         result = ds.query(text)
     except Exception as exc:  # parser/evaluation errors from either engine
-        raise QueryError(f"{query.name}: the query failed: {exc}") from exc
+        shifted = init and not getattr(ds, "substitutes_parameters", False)
+        raise QueryError(failure_message(query, exc, where_brace(query.text) if shifted else None)) from exc
     return result_rows(result)
+
+
+_OX_SYNTAX = re.compile(r"error at (\d+):(\d+):")
+_PYPARSING = re.compile(r"found '([^']*)'.*\(line:(\d+), col:(\d+)\)", re.DOTALL)
+
+
+def failure_message(query: CatalogQuery, exc: Exception, inserted_at: int | None = None) -> str:
+    """One readable line for a failed query: a syntax error says file:line:column and the text there;
+    anything else as it came, on one line.
+    ``inserted_at``: where :func:`bind_values` put its VALUES line, so the line is the file's own."""
+    msg = str(exc)
+    where = str(query.path) if str(query.path) not in ("", ".") else query.name
+    m = _OX_SYNTAX.search(msg)
+    p = None if m else _PYPARSING.search(msg)
+    if not m and not p:
+        return f"{query.name}: the query failed: {' '.join(msg.split())}"
+    line, col = (int(m[1]), int(m[2])) if m else (int(p[2]), int(p[3]))  # type: ignore[index]
+    if inserted_at is not None:
+        first = query.text[:inserted_at].count("\n") + 1  # the line holding the WHERE brace
+        if line >= first + 2:
+            line -= 2
+    lines = query.text.splitlines()
+    near = lines[line - 1][max(col - 1, 0):].strip() if 0 < line <= len(lines) else ""
+    near = near[:40] + ("…" if len(near) > 40 else "")
+    # The parsers' "expected …" lists are left out: Oxigraph's name one alternative of many (or list
+    # Unicode ranges), and a wrong hint misleads more than none.
+    at = f"near {near!r}" if near else ("at the end of the line" if line <= len(lines) else "at the end of the query")
+    return f"{where}:{line}:{col}: SPARQL syntax error {at}"
 
 
 def result_rows(result: Any) -> Rows:

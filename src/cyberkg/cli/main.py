@@ -25,7 +25,18 @@ from cyberkg.core.output import FORMATS, render
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return result
+        except BrokenPipeError:
+            # The reader went away (`cyberkg stats | head`): stop quietly with 0, as head's pipeline
+            # partners do; later writes (and the flush at exit) go to /dev/null.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            sys.exit(0)
         except CyberkgError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
@@ -267,6 +278,12 @@ def stats(fmt: str, endpoint: str | None) -> None:
 
     ds = open_source(endpoint)
     kinds = run(find("coverage/counts-by-kind"), ds)
+    if fmt == "json":  # one JSON document, a key per table
+        by = run(find("coverage/instruments-by-type-side-year"), ds)
+        doc = {"counts_by_kind": json.loads(render(kinds.vars, kinds.rows, fmt)),
+               "instruments_by_type_side_year": json.loads(render(by.vars, by.rows, fmt))}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
     click.echo(render(kinds.vars, kinds.rows, fmt), nl=False)
     if fmt in ("table", "md"):
         click.echo("")

@@ -14,7 +14,7 @@ from typing import Any
 
 from rdflib import Graph, URIRef
 
-from cyberkg.core.errors import DataError, Problem
+from cyberkg.core.errors import CyberkgError, DataError, Problem
 from cyberkg.core.namespaces import G_DERIVED, G_ONTOLOGY, LAYER, iri
 from cyberkg.importers.base import FileInfo, Known, sha256
 from cyberkg.importers.limits import check_file_size
@@ -253,6 +253,23 @@ def check_shapes(layer: Graph, base: Graph, file: str) -> None:
         )
 
 
+def check_date(date: str | None) -> None:
+    """``--date``: YYYY, YYYY-MM or YYYY-MM-DD, and a real day of the calendar."""
+    import datetime as dt
+    import re
+
+    if date is None:
+        return
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", date)
+    why = "give YYYY-MM-DD (or YYYY-MM, YYYY)"
+    if m is None:
+        raise CyberkgError(f"--date {date!r} is not a date: {why}")
+    try:
+        dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+    except ValueError as exc:
+        raise CyberkgError(f"--date {date!r} is not a date ({exc}): {why}") from None
+
+
 def import_files(
     files: list[Path],
     fmt: str | None = None,
@@ -267,6 +284,7 @@ def import_files(
     """Import ``files``: all are mapped and validated first; only then are the layers written."""
     from cyberkg.store import built
 
+    check_date(date)
     units = plan(files, fmt, layer)
     if ds is not None:
         return _import_into(ds, units, replace, issuer, date, url, build_dir)

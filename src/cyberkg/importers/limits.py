@@ -31,6 +31,21 @@ def max_import_bytes() -> int:
     return int(mb * (1 << 20))
 
 
+DEFAULT_MAX_IMPORT_TRIPLES = 1_000_000
+TRIPLES_ENV = "CYBERKG_MAX_IMPORT_TRIPLES"
+
+
+def max_import_triples() -> int:
+    """How many triples one RDF file may hold (``CYBERKG_MAX_IMPORT_TRIPLES``): counted by Oxigraph's
+    streaming parser before anything is mapped, so a huge file is refused in seconds."""
+    raw = os.environ.get(TRIPLES_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_IMPORT_TRIPLES
+    if not raw.isdigit() or int(raw) <= 0:
+        raise CyberkgError(f"{TRIPLES_ENV}={raw!r} is not a number of triples; give a positive integer")
+    return int(raw)
+
+
 def _mb(n: int) -> str:
     return f"{n / (1 << 20):.1f} MB"
 

@@ -247,9 +247,15 @@ def strict_syntax(data: bytes, fmt: str, file: str) -> Problem | None:
 
     formats = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nt": ox.RdfFormat.N_TRIPLES,
                "nq": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+    from cyberkg.importers.limits import max_import_triples
+
+    limit = max_import_triples()
     try:
-        for _ in ox.parse(data, format=formats[fmt], base_iri=BASE):
-            pass
+        for n, _ in enumerate(ox.parse(data, format=formats[fmt], base_iri=BASE), 1):
+            if n > limit:
+                raise DataError([Problem(file, None, f"the file holds more than {limit:,} triples, the import limit",
+                                         "split it, or raise CYBERKG_MAX_IMPORT_TRIPLES if the machine has the "
+                                         "memory and the time")])
     except SyntaxError as exc:
         text = re.sub(r"\s*\(line \d+\)\s*$", "", str(exc))
         m = re.match(r"^Parser error at line (\d+) (?:between columns (\d+) and \d+|column (\d+))?[^:]*:\s*", text)
@@ -259,6 +265,46 @@ def strict_syntax(data: bytes, fmt: str, file: str) -> Problem | None:
         return Problem(file, line or _line_of_token(reason, data), f"cannot parse the {fmt} file{where}: "
                        f"{_visible(reason)}", HINT)
     return None
+
+
+# The line-based syntaxes are read into rdflib terms from Oxigraph's parser (which has already
+# accepted the file): rdflib's own Turtle parser recursed past Python's limit on nested blank nodes,
+# and took minutes and gigabytes on a one-line 50 MB file or a 5 MB literal.
+OXIGRAPH_READS = ("turtle", "trig", "nt", "nq")
+
+
+def _oxigraph_graph(data: bytes, fmt: str) -> tuple[Graph, set[Node]]:
+    import pyoxigraph as ox
+
+    formats = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nt": ox.RdfFormat.N_TRIPLES,
+               "nq": ox.RdfFormat.N_QUADS}
+    xsd_string, lang_string = str(XSD.string), str(RDF.langString)
+    iris: dict[str, URIRef] = {}
+
+    def term(t: object) -> Node:
+        if isinstance(t, ox.NamedNode):
+            v = t.value
+            found = iris.get(v)
+            if found is None:
+                found = iris[v] = URIRef(v)
+            return found
+        if isinstance(t, ox.BlankNode):
+            return BNode(t.value)
+        if isinstance(t, ox.Literal):
+            if t.language:
+                return Literal(t.value, lang=t.language)
+            dt = t.datatype.value
+            return Literal(t.value) if dt in (xsd_string, lang_string) else Literal(t.value, datatype=URIRef(dt))
+        raise DataError([Problem("", None, "RDF 1.2 triple terms are not supported")])
+
+    g = Graph()
+    names: set[Node] = set()
+    add = g.add
+    for q in ox.parse(data, format=formats[fmt], base_iri=BASE):
+        add((term(q.subject), term(q.predicate), term(q.object)))
+        if not isinstance(q.graph_name, ox.DefaultGraph):
+            names.add(term(q.graph_name))
+    return g, names
 
 
 def _line_of_token(reason: str, data: bytes) -> int | None:
@@ -332,7 +378,9 @@ def parse(data: bytes, fmt: str, file: str) -> Graph:
                     Graph().parse(data=data, format=RDFLIB_FORMAT[fmt], publicID=BASE)
             raise DataError([bad])
         with _quiet_rdflib():
-            if fmt in QUADS:
+            if fmt in OXIGRAPH_READS and not entities:
+                g, names = _oxigraph_graph(data, fmt)
+            elif fmt in QUADS:
                 ds = Dataset()
                 ds.parse(data=data, format=RDFLIB_FORMAT[fmt], publicID=BASE)
                 for s, p, o, c in ds.quads((None, None, None, None)):

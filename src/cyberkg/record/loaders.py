@@ -128,10 +128,11 @@ def load_catalog(graph_dir: Path | None = None, files: list[Path] | None = None)
     catalog = Catalog()
     catalog.concepts = read_vocab_notations(graph_dir / "vocab")
     problems: list[Problem] = []
+    unreadable: list[Problem] = []  # YAML syntax errors: reported alone (the rest would only follow from them)
     for path in files if files is not None else yaml_files(graph_dir):
         shown = _shown(path, graph_dir)
         doc, errs = read_yaml(path, shown)
-        problems.extend(errs)
+        unreadable.extend(errs)
         if errs or doc is None:
             continue
         if not isinstance(doc, dict):
@@ -155,6 +156,8 @@ def load_catalog(graph_dir: Path | None = None, files: list[Path] | None = None)
                 rec = parse_record(kind, raw, shown, problems)
                 if rec is not None:
                     catalog.add(rec, problems)
+    if unreadable:
+        raise DataError(unreadable)
     problems.extend(catalog.check_references())
     if problems:
         raise DataError(problems)
