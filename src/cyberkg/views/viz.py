@@ -458,10 +458,6 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
         "highlights": sorted({str(d["highlight"]) for d in details.values() if d["highlight"]}),
     }
     cited = {s for d in details.values() for s in d["sources"]} | {s for e in edges for s in e["sources"]}
-    folded_text = [
-        f"{len(c['members'])} {plural_kind(str(c['kind']), len(c['members']))}"
-        for c in sorted(clusters.values(), key=lambda c: (str(c["kind"]), str(c.get("side"))))
-    ]
     opening = dict(graph.graph.get("opening") or ({"anchor": "top"} if overview else {}))
     opening.setdefault("minScale", MIN_LABEL_PX / BASE_FONT)
     if graph.graph.get("focus") in graph:
@@ -480,16 +476,20 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
         "minLabelPx": MIN_LABEL_PX,
         "notes": list(graph.graph.get("notes") or []),
         "columns": list(graph.graph.get("columns") or []),
-        "folded": _folded_summary(clusters, folded_text),
+        "folded": _folded_summary(clusters),
         "fewEdges": few,
     }
 
 
-def _folded_summary(clusters: dict[str, dict[str, Any]], parts: list[str]) -> str:
+def _folded_summary(clusters: dict[str, dict[str, Any]]) -> str:
+    """What the view folds, by kind: "Folded: 425 sources, 299 instruments … in 15 groups"."""
     if not clusters:
         return ""
-    n = sum(len(c["members"]) for c in clusters.values())
-    return f"Folded: {n} records in {len(clusters)} groups — click a group to open it."
+    by_kind: dict[str, int] = {}
+    for c in clusters.values():
+        by_kind[str(c["kind"])] = by_kind.get(str(c["kind"]), 0) + len(c["members"])
+    parts = [f"{n} {plural_kind(k, n)}" for k, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return f"Folded: {', '.join(parts)} in {len(clusters)} groups — click a group to open it."
 
 
 def _options(big: bool, physics: bool, few: bool = False) -> dict[str, Any]:
