@@ -187,10 +187,13 @@ def to_networkx(
     other_lang: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     english: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     side_of: dict[str, set[str]] = defaultdict(set)  # node -> side IRIs (derived)
+    ends: dict[str, str] = {}  # instrument -> derived effective end (store/derive.py: the one home of "in force")
     for s, p, o in _query(ds, Q_TRIPLES):
         s, p = str(s), URIRef(str(p))
         if p in (CYBER.hasSide, CYBER.partySide):
             side_of[s].add(str(o))
+        if p == CYBER.effectiveEnd:
+            ends[s] = str(o)
         if p in derived or p == RDF.type:
             continue
         name = local_name(p)
@@ -237,6 +240,8 @@ def to_networkx(
         kind = records[n]
         a = {k: (sorted(v) if k in MULTI else sorted(v)[0]) for k, v in sorted(attrs[n].items())}
         start, end = _span(kind, a)
+        if kind == "instrument" and n in ends:  # ended, expired, struck down or superseded
+            end = day(ends[n])
         if kind not in wanted or (on is not None and not _active(start, end, on)):
             continue
         label = a.get("label") or a.get("title") or local_name(n)
