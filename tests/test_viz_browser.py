@@ -385,6 +385,19 @@ def test_cli_png_is_a_picture_of_the_view_as_it_opens(tmp_path):
     png = (out / "v.png").read_bytes()
     assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == 1600  # width
     assert sorted(os.listdir(out)) == ["v.html", "v.png"]
+    # an SVG of the whole tiny graph: vector shapes and labels as text, the hostile label included
+    r = subprocess.run([*cmd[:3], "viz", "-o", str(out / "w.html"), "--svg", str(out / "w.svg")], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(out / "w.svg").getroot()
+    tags = {el.tag.rsplit("}", 1)[-1] for el in root.iter()}
+    assert {"svg", "line", "text"} <= tags and not tags & {"img", "image", "script", "foreignObject"}
+    texts = [el.text for el in root.iter() if el.tag.endswith("text")]
+    assert "CISA" in texts and any(t and "onerror" in t for t in texts)  # EVIL, as text
+    os.remove(out / "w.svg")
+    os.remove(out / "w.html")
     env["CYBERKG_CHROMIUM"] = str(tmp_path / "no-chromium")
     r = subprocess.run([*cmd, str(out / "w.png")], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "--png needs Chromium" in r.stderr

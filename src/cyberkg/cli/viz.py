@@ -159,6 +159,12 @@ def _run_query(ds: Any, query: str, params: dict[str, str]) -> tuple[str, Any]:
     help="Also write a PNG picture of the view as it opens (1600x1000, headless Chromium).",
 )
 @click.option(
+    "--svg",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write an SVG of the network drawing as it opens (vector; not for --timeline).",
+)
+@click.option(
     "--layout",
     type=click.Choice(["auto", "physics", "precomputed"]),
     default="auto",
@@ -187,6 +193,7 @@ def viz(
     timeline: bool,
     title: str | None,
     png: Path | None,
+    svg: Path | None,
     layout: str,
     lang: str | None,
     endpoint: str | None,
@@ -210,6 +217,8 @@ def viz(
         codes = tuple(s.strip().upper() for s in sides.split(","))
         info = write_timeline(open_source(endpoint), out, as_of, codes, lang, title)
         click.echo(f"wrote {info.path} ({info.nodes} instruments, {info.bytes:,} bytes)", err=True)
+        if svg is not None:
+            raise QueryError("--svg draws network views; write the timeline with --png")
         if png is not None:
             from cyberkg.views.snapshot import snapshot
 
@@ -230,11 +239,16 @@ def viz(
         f"{info.layout} layout)",
         err=True,
     )
-    if png is not None:
-        from cyberkg.views.snapshot import snapshot
+    for picture, what in ((png, "PNG"), (svg, "SVG")):
+        if picture is not None:
+            from cyberkg.views.snapshot import snapshot
 
-        size = snapshot(info.path, png)
-        click.echo(f"wrote {png} ({size:,} bytes, the view as it opens)", err=True)
+            if what == "SVG" and not str(picture).lower().endswith(".svg"):
+                raise QueryError(f"--svg {picture}: the file name must end in .svg")
+            if what == "PNG" and str(picture).lower().endswith(".svg"):
+                raise QueryError(f"--png {picture}: use --svg for an SVG")
+            size = snapshot(info.path, picture)
+            click.echo(f"wrote {picture} ({size:,} bytes, the view as it opens)", err=True)
 
 
 COMMANDS = [viz]
