@@ -216,7 +216,7 @@ def gap_picture(g: nx.MultiDiGraph, report: Any, ds: Any = None) -> nx.MultiDiGr
     commitment_from: set[str] = set()
     bodies_missing = False
     for gap in gaps:
-        goal = bld.record(gap.goal, 0.0, y, highlight="gap")
+        goal = bld.record(gap.goal, 0.0, y, highlight="gap", wrap=30)
         d = out.nodes[goal]
         d["gap"] = f"no joint instrument on {report.as_of} ({' vs '.join(report.sides)})"
         if getattr(gap, "uncertain", None):
@@ -258,6 +258,7 @@ def gap_picture(g: nx.MultiDiGraph, report: Any, ds: Any = None) -> nx.MultiDiGr
                 y=ay,
                 highlight="blocked" if blocked else None,
                 shape="box",
+                wrap=30,
                 **_action_attrs(act),
             )
             out.add_edge(aid, goal, key="proposedFor", relation="proposedFor", sources=list(act.get("sources") or []))
@@ -286,7 +287,7 @@ def gap_picture(g: nx.MultiDiGraph, report: Any, ds: Any = None) -> nx.MultiDiGr
         rows = max(rows, r)
         y += rows * STEP + ROW_GAP
     for cov in covered:
-        goal = bld.record(cov["goal"], 0.0, y, highlight="covered")
+        goal = bld.record(cov["goal"], 0.0, y, highlight="covered", wrap=30)
         d = out.nodes[goal]
         joint = cov.get("joint") or cov.get("instruments") or []
         levels = []

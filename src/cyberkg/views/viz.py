@@ -123,6 +123,7 @@ DETAIL_SKIP = {
     "rowLabel",
     "shape",
     "must",
+    "wrap",
 }
 
 
@@ -318,7 +319,7 @@ def view_data(graph: Any, layout: str = "auto") -> dict[str, Any]:
         border = HIGHLIGHT.get(str(hl), side_colour(side, codes))
         node = {
             "id": ids[n],
-            "label": wrap_label(label),
+            "label": wrap_label(label, int(d.get("wrap") or LABEL_WIDTH)),
             "full": label,
             "rank": rank[n],
             "shape": shape,
