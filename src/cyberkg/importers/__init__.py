@@ -143,10 +143,13 @@ def plan(files: list[Path], fmt: str | None = None, layer: str | None = None) ->
     return units
 
 
-def base_graph(ds: Any, without: list[str]) -> Graph:
-    """The data graphs of ``ds`` (curated, vocabularies, other layers) minus the layers ``without``."""
-    skip = [G_ONTOLOGY, G_DERIVED] + [LAYER[n] for n in without]
-    cond = " && ".join(f"?g != <{g}>" for g in skip)
+def base_graph(ds: Any, without: list[str] | None = None) -> Graph:
+    """The curated data graphs of ``ds`` (record and vocabularies), no layer: a layer is mapped and
+    checked against these only, so its triples depend on its file and options alone, and removing
+    any other layer leaves it valid. (``without`` is kept for callers; every layer is left out.)"""
+    skip = [G_ONTOLOGY, G_DERIVED]
+    cond = " && ".join(f"?g != <{g}>" for g in skip) + f' && !STRSTARTS(STR(?g), "{LAYER}")'
+
     # The CONSTRUCT's graph is a new in-memory Graph of its own: no copy (1 s for 21k triples).
     g: Graph = ds.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({cond}) }}").graph
     return g
@@ -171,8 +174,16 @@ def _issuer(text: str | None, known: Known, file: str) -> URIRef | None:
     )
 
 
+def other_layers(ds: Any, without: list[str]) -> Graph:
+    """The triples of every layer but ``without`` (to refuse an id another layer defines)."""
+    cond = f'STRSTARTS(STR(?g), "{LAYER}")' + "".join(f" && ?g != <{LAYER[n]}>" for n in without)
+    g: Graph = ds.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({cond}) }}").graph
+    return g
+
+
 def to_graph(
-    unit: Unit, base: Graph, issuer: str | None = None, date: str | None = None, url: str | None = None
+    unit: Unit, base: Graph, issuer: str | None = None, date: str | None = None, url: str | None = None,
+    taken: Known | None = None,
 ) -> tuple[Graph, FileInfo, list[str]]:
     """The layer graph of one import, checked against the shapes with ``base``; nothing is written."""
     from cyberkg.importers import rdf, sheets, stix
@@ -185,7 +196,7 @@ def to_graph(
     known = Known.from_graph(base)
     notes: list[str] = []
     if unit.fmt in ("csv", "xlsx"):
-        g = sheets.to_graph(blobs, unit.fmt, info, known, issuer)
+        g = sheets.to_graph(blobs, unit.fmt, info, known, issuer, taken)
     elif unit.fmt == "stix":
         info.issuer = _issuer(issuer, known, info.name)
         result = stix.to_graph(blobs[0][1], info, known)
@@ -194,7 +205,23 @@ def to_graph(
         info.issuer = _issuer(issuer, known, info.name)
         g = rdf.to_graph(blobs[0][1], unit.fmt, info)
     check_shapes(g, base, info.name)
-    return g, info, notes
+    return canonical_bnodes(g), info, notes
+
+
+def canonical_bnodes(g: Graph) -> Graph:
+    """``g`` with its blank nodes named from their descriptions (rdflib.compare's canonical labels),
+    so the same file always gives the same layer bytes and a re-import is "unchanged"."""
+    from rdflib import BNode
+    from rdflib.compare import to_canonical_graph
+
+    if not any(isinstance(t, BNode) for triple in g for t in triple):
+        return g
+    out = Graph()
+    for prefix, ns in g.namespaces():
+        out.bind(prefix, ns, override=False)
+    for triple in to_canonical_graph(g):
+        out.add(triple)
+    return out
 
 
 def violation_shapes() -> Graph:
@@ -300,10 +327,11 @@ def _import_into(ds: Any, units: list[Unit], replace: bool, issuer: str | None, 
     steps = Steps("import", [f"{verb} {u.layer}" for verb in ("checking", "writing") for u in units])  # on a tty
     index = read_index(build_dir)
     base = base_graph(ds, [u.layer for u in units])
+    taken = Known.from_graph(other_layers(ds, [u.layer for u in units]))
     ready: list[tuple[Unit, Graph, FileInfo, list[str], str]] = []
     for u in units:
         steps.next(f"checking {u.layer}")
-        g, info, notes = to_graph(u, base, issuer, date, url)
+        g, info, notes = to_graph(u, base, issuer, date, url, taken)
         old = index.get(u.layer)
         saved = layers_dir(build_dir) / f"{u.layer}.nt"
         if old is not None and old.triples == len(g) and saved.is_file() and saved.read_bytes() == canonical_nt(g):
@@ -316,7 +344,6 @@ def _import_into(ds: Any, units: list[Unit], replace: bool, issuer: str | None, 
         else:
             status = "replaced" if old is not None else "added"
         ready.append((u, g, info, notes, status))
-        base += g
     out = []
     with steps:
         for u, g, info, notes, status in ready:

@@ -166,12 +166,14 @@ def read_csv(data: bytes, file: str, name: str, allowed: tuple[str, ...], proble
                         "")
         )
         return Sheet(name, file)
+    # Only the delimiter is guessed, from the header line (column names: no quotes, no commas);
+    # quoting is always RFC 4180's. csv.Sniffer guessed the whole dialect from the first 4 kB and
+    # split later cells at escaped quotes ("" inside a quoted cell).
+    header = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=lambda d: (header.count(d), d == ","))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        raw: list[list[object]] = [[_unquote(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+        raw: list[list[object]] = [[_unquote(c) for c in r]
+                                   for r in csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)]
     except csv.Error as exc:
         problems.append(CellProblem(file, None, f"not a readable CSV file: {exc}", "", name, ""))
         return Sheet(name, file)

@@ -58,6 +58,7 @@ class _Mapper:
     def __init__(self, b: Builder, known: Known, problems: list[Problem]) -> None:
         self.b = b
         self.known = known
+        self.taken = Known()  # ids other layers define: refused here, never mapped onto
         self.problems = problems
         self.kinds: dict[str, str] = {}  # element id -> kind
 
@@ -133,7 +134,7 @@ class _Mapper:
             if rid in self.kinds:
                 self.problem(sheet, row, "id", f"id {rid!r} is used twice", "give each element its own id")
                 continue
-            if self.known.has(kind, rid):
+            if self.known.has(kind, rid) or self.taken.has(kind, rid):
                 self.problem(
                     sheet,
                     row,
@@ -334,17 +335,22 @@ class _Mapper:
 
 
 def to_graph(
-    files: list[tuple[Path, bytes]], fmt: str, info: FileInfo, known: Known, issuer: str | None = None
+    files: list[tuple[Path, bytes]], fmt: str, info: FileInfo, known: Known, issuer: str | None = None,
+    taken: Known | None = None,
 ) -> Graph:
     """The layer graph of a workbook or CSV pair; raises :class:`DataError` listing every bad cell.
 
     ``issuer`` (an actor id from this file or the curated record) issues the file's source node.
+    ``taken``: the records other layers define; an element redefining one is refused (ids are global),
+    but the mapping itself sees the curated record (``known``) only.
     """
     els, cons, problems = read(files, fmt)
     if problems:
         raise DataError(problems)
     b = Builder(info)
     m = _Mapper(b, known, problems)
+    if taken is not None:
+        m.taken = taken
     m.first_pass(els)
     for row, cells in els.rows:
         if cells.get("id") and m.kinds.get(cells["id"]) == cells.get("kind", "").lower():
