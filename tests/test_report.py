@@ -41,7 +41,10 @@ def ds(request, tmp_path_factory):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def data(ds):  # type: ignore[no-untyped-def]
-    return build_report(ds, AS_OF)
+    # a 7-year event window keeps the fixture's 2018 and 2020 listings (events) as evidence of practice
+    # on AS_OF, so the report still shows them and their hostile labels; the 2-year default is pinned
+    # in tests/test_coverage_model.py
+    return build_report(ds, AS_OF, event_window=7)
 
 
 def goal(data, slug):  # type: ignore[no-untyped-def]
@@ -62,7 +65,9 @@ def test_each_shared_goal_has_status_pursuers_instruments_divergences(data) -> N
         ("Cyber defence", "gap"), ("Impose costs", "gap"), ("Late goal", "gap"), ("Talk regularly", "gap"),
         ("Combat cybercrime", "covered"), ("Cross-border evidence", "covered"), ("Resilient networks", "covered")]
     costs = goal(data, "sanctions")
-    assert [p["since"] for p in costs["pursuers"]["EU"]] == ["2017-06-19"]
+    # stated in the EU strategy; the EU sanctions regime (2019) adds an inferred pursuit (issue #15)
+    assert [(p["since"], bool(p.get("inferredFrom"))) for p in costs["pursuers"]["EU"]] == [
+        ("2017-06-19", False), ("2019-05-17", True)]
     assert costs["pursuers"]["US"][0]["source"] == iri("source", "us-strategy")
     assert [i["type"] for i in costs["alone"]["US"]] == ["executive-order", "sanctions-listing"]
     assert [d["label"] for d in costs["divergences"]] == ["Listing criteria"]
@@ -70,8 +75,10 @@ def test_each_shared_goal_has_status_pursuers_instruments_divergences(data) -> N
     assert [i["instrument"] for i in evidence["joint"]] == [iri("instrument", "evidence-deal")]
     assert [d["label"] for d in evidence["divergences"]] == ["Access to evidence"]
     assert [p["side"] for p in evidence["divergences"][0]["positions"]] == ["EU", "US"]
-    # the Germany–US arrangement is bilateral (membership does not put Germany on the EU side): US alone
-    assert iri("instrument", "de-us") in {i["instrument"] for i in evidence["alone"]["US"]}
+    # the Germany–US arrangement is not EU-US (membership does not put Germany on the EU side): the US
+    # acts with a third partner, an EU member state (issue #15: "with third partners", not "alone")
+    (de_us,) = [i for i in evidence["with_partners"]["US"] if i["instrument"] == iri("instrument", "de-us")]
+    assert de_us["partners"] == ["Germany (EU member state, not the EU)"]
     assert iri("instrument", "de-us") not in {i["instrument"] for i in evidence["joint"]}
 
 
@@ -127,7 +134,7 @@ def test_html_is_self_contained_escaped_and_deterministic(data, ds) -> None:  # 
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "EU listing &lt;text&gt; &amp; co" in page
     assert 'href="https://example.org/eu-listing?a=1&amp;b=2"' in page
-    assert report_html.render(build_report(ds, AS_OF)) == page  # same input, same bytes
+    assert report_html.render(build_report(ds, AS_OF, event_window=7)) == page  # same input, same bytes
 
 
 def test_markdown_escapes_data_and_uses_footnotes(data) -> None:  # type: ignore[no-untyped-def]
