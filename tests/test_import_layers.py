@@ -93,3 +93,36 @@ def test_csv_quoting_is_never_guessed_from_the_first_rows(tmp_path: Path) -> Non
     got = {cells["id"]: cells["label"] for _, cells in sheet.rows}
     assert [got[f"late-{i}"] for i in range(len(tricky))] == [t.replace('""', '"') for t in tricky]
     assert len(got) == 120 + len(tricky)
+
+
+def test_sheets_round_trip_with_an_instrument_and_source_sharing_a_slug(kg_env: Path, tmp_path: Path) -> None:
+    """csv-sheets wrote eo-13636 twice (the order and its source); the importer refused the second."""
+    import csv
+    import io
+
+    from cyberkg.export.sheets import write_sheets
+    from cyberkg.importers import import_files
+    from cyberkg.store.built import build
+    from cyberkg.store.layers import remove
+    from import_fixtures import DATA
+
+    header = (DATA / "system-map-elements.csv").read_text(encoding="utf-8").splitlines()[0]
+    els = tmp_path / "twin-elements.csv"
+    els.write_text(header + "\n"
+                   "eo-x,instrument,Executive Order X,executive-order,,2013-02-12,,,,,,,,,,,,,,eo-x\n"
+                   "eo-x,source,Executive Order X (Federal Register),executive-order,,,,,,2013-02-19,,"
+                   "united-states,https://example.org/eo-x,78 FR 11739,,,,,,\n", encoding="utf-8")
+    cons = tmp_path / "twin-connections.csv"
+    cons.write_text("from,relation,to,since,until,sources,confidence,note\n"
+                    "eo-x,party,united-states,,,eo-x,,\n", encoding="utf-8")
+    ds = build(backend="memory")[0]
+    import_files([els, cons], ds=ds, build_dir=kg_env, layer="twin")
+    out = tmp_path / "out"
+    e1, c1 = write_sheets(ds, out, layer="twin")
+    rows = list(csv.DictReader(io.StringIO(e1.read_text(encoding="utf-8"))))
+    keys = [(r["kind"], r["id"]) for r in rows]
+    assert sorted(keys) == [("instrument", "eo-x"), ("source", "eo-x")] and len(set(keys)) == len(keys)
+    remove(ds, "twin", kg_env)
+    import_files([e1, c1], ds=ds, build_dir=kg_env, layer="twin")
+    e2, c2 = write_sheets(ds, tmp_path / "again", layer="twin")
+    assert e2.read_bytes() == e1.read_bytes() and c2.read_bytes() == c1.read_bytes()

@@ -18,7 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from cyberkg.core.labels import choose
-from cyberkg.core.namespaces import CYBER, DCTERMS, ID, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, VOCAB, WD
+from cyberkg.core.namespaces import CYBER, DCTERMS, ID, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, VOCAB, WD, iri
 from cyberkg.importers.base import is_import_node
 from cyberkg.importers.sheet_schema import (
     CONNECTION_COLUMNS,
@@ -127,6 +127,18 @@ def _fits(node: Node, kinds: tuple[str, ...]) -> bool:
     return False
 
 
+def _ref_in(g: Graph, node: Node, kinds: tuple[str, ...]) -> str:
+    """``ref(node)``, written ``kind:slug`` where another record of one of ``kinds`` has the same slug
+    (an instrument and its source often do: eo-13636), so the importer reads it back unambiguously."""
+    slug = ref(node)
+    text = str(node)
+    if not text.startswith(str(ID)) or "/" not in text[len(str(ID)):]:
+        return slug
+    kind = text[len(str(ID)):].split("/", 1)[0]
+    twins = [k for k in kinds if k != kind and (URIRef(iri(k, slug)), RDF.type, None) in g]
+    return f"{kind}:{slug}" if twins else slug
+
+
 def connection_rows(g: Graph) -> list[dict[str, str]]:
     statements: dict[tuple[Node, Node, Node], Node] = {}
     for node in g.subjects(RDF.type, RDF.Statement):
@@ -144,9 +156,9 @@ def connection_rows(g: Graph) -> list[dict[str, str]]:
                 continue
             st = statements.get((s, rel.predicate, o))
             base = {
-                "from": ref(s),
+                "from": _ref_in(g, s, rel.from_kinds),
                 "relation": rel.name,
-                "to": ref(o),
+                "to": _ref_in(g, o, (rel.to_kind,)),
                 "sources": _sources(g, st) if st is not None else "",
                 "confidence": _one(g, st, CYBER.confidence) if st is not None else "",
                 "note": _one(g, st, SKOS.editorialNote) if st is not None else "",

@@ -60,7 +60,7 @@ class _Mapper:
         self.known = known
         self.taken = Known()  # ids other layers define: refused here, never mapped onto
         self.problems = problems
-        self.kinds: dict[str, str] = {}  # element id -> kind
+        self.kinds: dict[str, set[str]] = {}  # element id -> its kinds (a source and an instrument may share one)
 
     def problem(self, sheet: Sheet, row: int, column: str, message: str, hint: str = "") -> None:
         self.problems.append(CellProblem(sheet.file, row, message, hint, sheet.name, column))
@@ -69,13 +69,19 @@ class _Mapper:
         """An id from this file or the curated record, of one of ``kinds`` (``kind:id`` forces one)."""
         kind_hint, _, rid = ref.rpartition(":") if ":" in ref and not ref.startswith("http") else ("", "", ref)
         wanted = (kind_hint,) if kind_hint in kinds else kinds
-        if rid in self.kinds and self.kinds[rid] in wanted:
-            return URIRef(iri(self.kinds[rid], rid))
+        hits = sorted(self.kinds.get(rid, set()) & set(wanted))
+        if len(hits) == 1:
+            return URIRef(iri(hits[0], rid))
+        if hits:
+            self.problem(sheet, row, column, f"{ref!r} is {' and '.join(_a(k) for k in hits)} in this file",
+                         f"say which: {hits[0]}:{rid}")
+            return None
         for k in wanted:
             if self.known.has(k, rid):
                 return URIRef(iri(k, rid))
-        elsewhere = sorted(({self.kinds.get(rid, "")} | {k for k in (*KINDS, "side") if self.known.has(k, rid)}) - {""})
-        pool = {i for i, k in self.kinds.items() if k in wanted}
+        curated = {k for k in (*KINDS, "side") if self.known.has(k, rid)}
+        elsewhere = sorted((self.kinds.get(rid, set()) | curated) - {""})
+        pool = {i for i, ks in self.kinds.items() if ks & set(wanted)}
         for k in wanted:
             pool |= self.known.records.get(k, set())
         hint = did_you_mean(rid, pool) or (
@@ -131,8 +137,9 @@ class _Mapper:
                     did_you_mean(kind, KINDS) or f"one of: {', '.join(KINDS)}",
                 )
                 continue
-            if rid in self.kinds:
-                self.problem(sheet, row, "id", f"id {rid!r} is used twice", "give each element its own id")
+            if kind in self.kinds.get(rid, set()):
+                self.problem(sheet, row, "id", f"id {rid!r} is used twice for {_a(kind)}",
+                             "give each element its own id")
                 continue
             if self.known.has(kind, rid) or self.taken.has(kind, rid):
                 self.problem(
@@ -143,7 +150,7 @@ class _Mapper:
                     "refer to it in the connections sheet without redefining it, or pick another id",
                 )
                 continue
-            self.kinds[rid] = kind
+            self.kinds.setdefault(rid, set()).add(kind)
 
     def element(self, sheet: Sheet, row: int, cells: dict[str, str]) -> None:
         rid, kind = cells["id"], cells["kind"].lower()
@@ -353,7 +360,7 @@ def to_graph(
         m.taken = taken
     m.first_pass(els)
     for row, cells in els.rows:
-        if cells.get("id") and m.kinds.get(cells["id"]) == cells.get("kind", "").lower():
+        if cells.get("id") and cells.get("kind", "").lower() in m.kinds.get(cells["id"], set()):
             m.element(els, row, cells)
     if cons is not None:
         for row, cells in cons.rows:
