@@ -75,8 +75,9 @@ def blocks(fig: dict[str, Any]) -> dict[str, str]:
         else:
             cell = str(c.get(main, 0))
         rows.append(f"| {title} | {cell} |")
-    listing = ["```text", f"$ cyberkg gaps --as-of {BRIEF_DATE} --format json | jq -r '.[].label'",
-               *fig["gaps_brief"], "", f"$ cyberkg gaps --as-of {fig['as_of']} --format json | jq -r '.[].label'",
+    jq = """jq -r '.[] | select(.status == "gap") | .label'"""  # the JSON lists covered goals too (#15)
+    listing = ["```text", f"$ cyberkg gaps --as-of {BRIEF_DATE} --format json | {jq}",
+               *fig["gaps_brief"], "", f"$ cyberkg gaps --as-of {fig['as_of']} --format json | {jq}",
                *fig["gaps_now"], "```"]
     n_brief, n_now = len(fig["gaps_brief"]), len(fig["gaps_now"])
     headline = (f"As of the brief's date the record shows **{n_brief} shared goals with no joint instrument**; "
