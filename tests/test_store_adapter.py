@@ -138,3 +138,11 @@ def test_the_bench_does_not_monkeypatch_production_code() -> None:
     hits = [f"{f.name}:{n}" for f in sorted((ROOT / "bench").glob("*.py"))
             for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if assign.search(line)]
     assert hits == []
+
+
+@pytest.mark.parametrize("backend", ["memory", "oxigraph"])
+def test_copy_from_copies_every_quad(loaded: adapter.StoreAdapter, backend: str) -> None:
+    target = adapter.of(store.new_dataset(backend))
+    target.copy_from(loaded)
+    assert target.graph_names() == loaded.graph_names() and target.count() == loaded.count() == 12
+    assert sorted(target.graph_nt(G2).splitlines()) == sorted(loaded.graph_nt(G2).splitlines())
