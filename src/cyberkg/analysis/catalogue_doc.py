@@ -99,6 +99,8 @@ parameters, on each. What each rule avoids was seen on one of them:
    the estimate, not the run time): many nested `EXISTS` joined by `&&` in one `FILTER` reach it
    on the full record (the gap queries of the #15 rewrite: 430–853 s estimated; the earlier forms
    ran in 0.1–3 s). The estimate depends on the data: the matrix test says whether a query passes.
+12. **Inside an `OPTIONAL`, filter on variables bound by triple patterns**, not on ones made by
+   `BIND` outside it (`?sideA` from `BIND(COALESCE(…))`): Virtuoso then drops every row of the query.
 
 This file is generated from the headers (`python -m cyberkg.analysis.catalogue_doc`); a test fails when it drifts.
 
