@@ -20,8 +20,8 @@ pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SECTIONS = ["brief", "brief-findings", "brief-actions", "brief-commonalities", "brief-divergences", "brief-changes",
-            "brief-inputs", "annex", "summary", "rules", "coverage", "goals", "figures", "fig-matrix", "fig-years", "fig-incidents", "diff",
-            "metrics", "sources"]
+            "brief-inputs", "annex", "summary", "rules", "coverage", "goals", "figures", "fig-matrix", "fig-years",
+            "fig-incidents", "diff", "metrics", "sources"]
 
 
 @pytest.fixture(scope="module")
