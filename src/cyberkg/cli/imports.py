@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -77,9 +78,42 @@ def import_cmd(
         for o in outcomes
     ]
     click.echo(render(["layer", "status", "format", "triples", "file"], rows, "table"), nl=False)
+    _summarise_notes(outcomes)
+
+
+def _note_kind(note: str) -> str:
+    for prefix in ("conflict", "candidate"):
+        if note.startswith(prefix + ":"):
+            return prefix
+    if " matched the existing " in note:
+        return "matched"
+    if "analytic assessment" in note:
+        return "assessment"
+    return "skipped" if "skipped" in note else "other"
+
+
+def _summarise_notes(outcomes: list[Any]) -> None:
+    """A short table of the notes by kind on stderr, conflicts and candidates in full; every note goes to
+    build/import-notes/LAYER.txt (a real ATT&CK bundle gives thousands of 'skipped' lines)."""
+    from collections import Counter
+
+    from cyberkg.core import paths
+    from cyberkg.core.atomic import write_atomic
+
+    rows = []
     for o in outcomes:
-        for note in o.notes:
-            click.echo(f"note: {o.layer}: {note}", err=True)
+        if not o.notes:
+            continue
+        path = paths.build_dir() / "import-notes" / f"{o.layer}.txt"
+        write_atomic(path, ("\n".join(o.notes) + "\n").encode("utf-8"))
+        counts = Counter(_note_kind(n) for n in o.notes)
+        rows += [{"layer": o.layer, "note": k, "count": counts[k], "file": str(path)}
+                 for k in ("matched", "conflict", "candidate", "assessment", "skipped", "other") if counts[k]]
+        for n in o.notes:
+            if _note_kind(n) in ("conflict", "candidate"):
+                click.echo(f"note: {o.layer}: {n}", err=True)
+    if rows:
+        click.echo(render(["layer", "note", "count", "file"], rows, "table"), nl=False, err=True)
 
 
 @click.command("layers")

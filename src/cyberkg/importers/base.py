@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from cyberkg.core.errors import Problem
-from cyberkg.core.namespaces import CYBER, DCTERMS, ID, PROV, RDF, RDFS, SCHEMA, SKOS, VOCAB
+from cyberkg.core.namespaces import AKIND, CYBER, DCTERMS, ID, PROV, RDF, RDFS, SCHEMA, SKOS, VOCAB
 from cyberkg.record.mapping import date_literal, statement_iri
 from cyberkg.record.schema import PartialDate
 
@@ -35,6 +35,12 @@ def is_import_node(node: Node) -> bool:
     return str(node).startswith((f"{ID}source/import/", f"{ID}actor/import/"))
 
 
+# Actor kinds that are a public body: an attribution by one is a policy act (an attribution statement);
+# one by anybody else (a security company, MITRE) is an analytic assessment.
+GOVERNMENT_KINDS = ("state", "supranational-union", "institution", "agency", "office", "legislature", "court",
+                    "international-organisation", "multilateral-group", "joint-body")
+
+
 @dataclass
 class Known:
     """What the graph holds before the import: ids per kind, concepts per scheme, labels, identifiers."""
@@ -45,6 +51,8 @@ class Known:
     incidents: dict[str, set[URIRef]] = field(default_factory=dict)  # lower-cased label/alias -> incidents
     identifiers: dict[str, URIRef] = field(default_factory=dict)  # dcterms:identifier -> node
     urls: dict[str, URIRef] = field(default_factory=dict)  # source URL -> source
+    government: set[URIRef] = field(default_factory=set)  # actors of a public kind (state, agency, …)
+    dates: dict[URIRef, str] = field(default_factory=dict)  # incident -> the date it occurred
 
     @classmethod
     def from_graph(cls, g: Graph) -> Known:
@@ -73,6 +81,13 @@ class Known:
         for s, _, o in g.triples((None, SCHEMA.url, None)):
             if isinstance(s, URIRef):
                 k.urls.setdefault(str(o), s)
+        for s, _, o in g.triples((None, CYBER.occurred, None)):
+            if isinstance(s, URIRef):
+                k.dates.setdefault(s, str(o))
+        public = {str(AKIND[x]) for x in GOVERNMENT_KINDS}
+        for s, _, o in g.triples((None, CYBER.actorKind, None)):
+            if isinstance(s, URIRef) and str(o) in public:
+                k.government.add(s)
         return k
 
     def has(self, kind: str, slug: str) -> bool:

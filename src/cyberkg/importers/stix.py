@@ -26,7 +26,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 
 from cyberkg.core.errors import DataError, Problem
-from cyberkg.core.namespaces import AKIND, CYBER, DCTERMS, ID, IT, OWL, RDF, RDFS, SCHEMA, SKOS, iri
+from cyberkg.core.namespaces import AKIND, CYBER, DCTERMS, ID, IT, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, iri
 from cyberkg.importers.base import Builder, FileInfo, Known, decode_problem, json_problem, parse_date
 
 STIX_ID = re.compile(
@@ -160,6 +160,9 @@ class _Mapper:
         self.nodes: dict[str, URIRef] = {}
         self.reused: set[URIRef] = set()
         self.notes: list[str] = []
+        self.assessments = 0  # attributions by a non-government creator, kept as analytic assessments
+        self.conflicts: list[str] = []  # an alias or name shared by several records: never merged silently
+        self.candidates: list[str] = []  # a possible match left apart
         self.report_of: dict[str, dict[str, Any]] = {}  # object id -> report that holds it
         for o in objects:
             if o["type"] == "report":
@@ -173,22 +176,58 @@ class _Mapper:
             return self.nodes[sid]
         uuid = sid.split("--", 1)[1].lower()
         typ = obj["type"]
-        found = self.known.identifiers.get(sid)
-        pool = {"campaign": self.known.incidents}.get(typ, self.known.labels)
+        ext, _ = external_id(obj)
+        found = self.known.identifiers.get(sid) or (self.known.identifiers.get(ext) if ext else None)
         if found is None and typ in ("threat-actor", "intrusion-set", "identity", "campaign"):
-            names = [_text(obj, "name")] + [a for a in obj.get("aliases", []) if isinstance(a, str)]
-            hits = {n for name in names if name for n in pool.get(name.lower(), set())}
-            if len(hits) == 1:
-                found = hits.pop()
-                what = "incident" if typ == "campaign" else "actor"
-                self.notes.append(f"{sid} ({_text(obj, 'name')}) matched the existing {what} {found}")
+            found = self.match(obj)
         if found is not None:
             self.reused.add(found)
         else:
             kind = {"campaign": "incident", "report": "source", "malware": "malware"}.get(typ, "actor")
-            found = URIRef(iri(kind, f"stix-{uuid}") if kind != "malware" else f"{ID}malware/stix-{uuid}")
+            slug = ext.lower() if ext and re.fullmatch(r"[A-Za-z]+\d+", ext) else f"stix-{uuid}"
+            found = URIRef(iri(kind, slug) if kind != "malware" else f"{ID}malware/{slug}")
         self.nodes[sid] = found
         return found
+
+    def match(self, obj: dict[str, Any]) -> URIRef | None:
+        """The record an actor or campaign is, by its NAME (a label or alias of exactly one record);
+        an alias alone never merges (FIN7's "Carbon Spider" is also DarkSide's): it is reported as a
+        candidate, and a name and an alias that point at different records as a conflict. A campaign
+        whose dates do not meet the incident's is a candidate too."""
+        typ, sid, name = obj["type"], obj["id"], _text(obj, "name") or ""
+        pool = {"campaign": self.known.incidents}.get(typ, self.known.labels)
+        what = "incident" if typ == "campaign" else "actor"
+        by_name = pool.get(name.lower(), set()) if name else set()
+        aliases = [a for a in obj.get("aliases", []) if isinstance(a, str) and a.strip() and a.lower() != name.lower()]
+        by_alias = {a: pool.get(a.lower(), set()) for a in aliases}
+        others = sorted({str(n) for hits in by_alias.values() for n in hits} - {str(n) for n in by_name})
+        if len(by_name) > 1:
+            fits = ", ".join(sorted(map(str, by_name)))
+            self.conflicts.append(f"{sid} ({name}): the name fits several {what}s ({fits}); not merged")
+            return None
+        if others:
+            shared = sorted(a for a, hits in by_alias.items() if hits and not hits <= by_name)
+            outcome = "merged by its name only" if by_name else "not merged"
+            self.conflicts.append(f"{sid} ({name}): alias {', '.join(repr(a) for a in shared)} is also "
+                                  f"{' and '.join(others)}; {outcome}")
+        if len(by_name) != 1:
+            return None
+        found = next(iter(by_name))
+        if typ == "campaign" and not self.dates_meet(obj, found):
+            self.candidates.append(f"{sid} ({name}) may be the incident {found}, but their dates do not meet; "
+                                   "not merged")
+            return None
+        self.notes.append(f"{sid} ({name}) matched the existing {what} {found}")
+        return found
+
+    def dates_meet(self, obj: dict[str, Any], incident: URIRef) -> bool:
+        """A campaign's first_seen..last_seen (a year's slack either side) holds the incident's date."""
+        when = self.known.dates.get(incident)
+        first = parse_date(obj.get("first_seen") or "")
+        if when is None or first is None:
+            return True
+        last = parse_date(obj.get("last_seen") or "") or first
+        return int(first.text[:4]) - 1 <= int(when[:4]) <= int(last.text[:4]) + 1
 
     def sources(self, obj: dict[str, Any]) -> list[URIRef]:
         rep = self.report_of.get(obj["id"])
@@ -203,6 +242,11 @@ class _Mapper:
             b.record(node, classes, self.sources(obj))
         b.add(node, DCTERMS.identifier, Literal(obj["id"]))
         b.add(node, OWL.sameAs, URIRef("urn:uuid:" + obj["id"].split("--", 1)[1].lower()))
+        ext, url = external_id(obj)
+        if ext:  # ATT&CK's G0007, S0001, C0033…: a lookup key wherever an id is accepted
+            b.add(node, DCTERMS.identifier, Literal(ext))
+            if url:
+                b.add(node, OWL.sameAs, URIRef(url))
         name = _text(obj, "name")
         b.text(node, SKOS.altLabel if existing else RDFS.label, name)
         b.text(node, DCTERMS.description, _text(obj, "description"))
@@ -294,6 +338,14 @@ class _Mapper:
                 "creator identity, so no attribution statement was made"
             )
             return
+        party = self.node(creator)
+        if party not in self.known.government and "government" not in " ".join(
+                str(x) for x in creator.get("sectors", []) if isinstance(x, str)):
+            # A knowledge base's analytic link (MITRE's campaign -> group): an assessment, not a policy act,
+            # so no instrument and nothing in the coverage figures.
+            b.relate(s, PROV.wasAttributedTo, o, srcs, conf)
+            self.assessments += 1
+            return
         uuid = rel["id"].split("--", 1)[1].lower()
         inst = URIRef(iri("instrument", f"stix-{uuid}"))
         b.record(inst, [CYBER.PolicyInstrument], srcs)
@@ -314,6 +366,25 @@ class _Mapper:
             b.relate(inst, CYBER.respondsTo, s, srcs, conf)
 
 
+ATTACK_SOURCES = ("mitre-attack", "mitre-mobile-attack", "mitre-ics-attack")
+
+
+def external_id(obj: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The ATT&CK id (G0007, S0001, C0033…) and its page, from ``external_references``."""
+    for ref in obj.get("external_references", []) or []:
+        if (isinstance(ref, dict) and ref.get("source_name") in ATTACK_SOURCES
+                and isinstance(ref.get("external_id"), str)):
+            url = ref.get("url")
+            ok = isinstance(url, str) and re.match(r"^https://\S+$", url) is not None
+            return ref["external_id"].strip(), url if ok else None
+    return None, None
+
+
+def _live(obj: dict[str, Any]) -> bool:
+    """Not revoked and not deprecated (ATT&CK keeps both in its bundles; APT34 is revoked by OilRig)."""
+    return obj.get("revoked") is not True and obj.get("x_mitre_deprecated") is not True
+
+
 def _confidence(value: Any) -> str | None:
     """STIX confidence 0-100 -> high / medium / low (STIX 2.1 appendix A, 'High/Med/Low' scale)."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -323,7 +394,9 @@ def _confidence(value: Any) -> str | None:
 
 def to_graph(data: bytes, info: FileInfo, known: Known) -> StixResult:
     """The layer graph of a STIX 2.1 bundle; raises :class:`DataError` on a malformed bundle."""
-    objects = read_bundle(data, info.name)
+    everything = read_bundle(data, info.name)
+    objects = [o for o in everything if _live(o)]
+    gone = {o["id"] for o in everything if not _live(o)}
     b = Builder(info)
     m = _Mapper(b, known, objects)
     skipped: dict[str, int] = {}
@@ -333,8 +406,10 @@ def to_graph(data: bytes, info: FileInfo, known: Known) -> StixResult:
         elif o["type"] not in KNOWN_TYPES:
             skipped[o["type"]] = skipped.get(o["type"], 0) + 1
     for o in objects:
-        if o["type"] == "relationship":
+        if o["type"] == "relationship" and not {o.get("source_ref"), o.get("target_ref")} & gone:
             m.relationship(o)
+    if gone:
+        m.notes.append(f"skipped {len(gone)} revoked or deprecated object(s) and their relationships")
     m.notes += [
         f"skipped {n} {t} object(s): not mapped"
         for t, n in sorted(skipped.items())
@@ -353,6 +428,10 @@ def to_graph(data: bytes, info: FileInfo, known: Known) -> StixResult:
         dates = [d for d in stamps if d is not None]
         if dates:
             info.date = max(dates).text
+    if m.assessments:
+        m.notes.append(f"{m.assessments} attribution(s) by a non-government creator kept as analytic assessments "
+                       "(prov:wasAttributedTo), not attribution statements")
+    m.notes += [f"conflict: {c}" for c in m.conflicts] + [f"candidate: {c}" for c in m.candidates]
     problems: list[Problem] = []
     g = b.finish(problems)
     if problems:
