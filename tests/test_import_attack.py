@@ -77,7 +77,7 @@ def test_attack_ids_revoked_aliases_and_assessments(kg_env: Path, tmp_path: Path
     ]
     f = tmp_path / "kb.json"
     f.write_text(json.dumps({"type": "bundle", "id": sid("bundle", 0), "objects": objects}))
-    code, out, err = run("import", str(f))
+    code, _, err = run("import", str(f))
     assert code == 0, err
     g = layer(kg_env, "kb")
     group = URIRef("https://w3id.org/cyberkg/id/actor/g9999")
@@ -117,7 +117,7 @@ def test_a_government_attribution_stays_a_policy_instrument(kg_env: Path, tmp_pa
 def test_real_attack_mobile_bundle(kg_env: Path) -> None:
     bundle = json.loads(ATTACK.read_text(encoding="utf-8"))
     dead = {o["id"] for o in bundle["objects"] if o.get("revoked") or o.get("x_mitre_deprecated")}
-    code, out, err = run("import", str(ATTACK))
+    code, _, err = run("import", str(ATTACK))
     assert code == 0, err
     name = next(iter(json.loads(run("layers", "--format", "json")[1])))["name"]
     g = layer(kg_env, name)
