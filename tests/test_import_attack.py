@@ -128,3 +128,26 @@ def test_real_attack_mobile_bundle(kg_env: Path) -> None:
     notes = (kg_env / "import-notes" / f"{name}.txt").read_text().splitlines()
     assert len(notes) > 1000 and any("revoked or deprecated" in n for n in notes)
     assert LAYER[name]
+
+
+def test_campaigns_meet_incidents_by_name_and_date_or_are_candidates() -> None:
+    from cyberkg.importers import stix
+    from cyberkg.importers.base import Builder, FileInfo, Known
+
+    blackout = URIRef("https://w3id.org/cyberkg/id/incident/examplestan-grid-blackout-2016")
+    known = Known(incidents={"examplestan grid blackout": {blackout}, "blackout": {blackout}},
+                  dates={blackout: "2016-12-17"})
+
+    def mapped(o: dict[str, Any]) -> tuple[URIRef, stix._Mapper]:
+        m = stix._Mapper(Builder(FileInfo("kb", "kb.json", "stix", "0" * 64)), known, [o])
+        return m.node(o), m
+
+    node, m = mapped(obj("campaign", 1, "Examplestan Grid Blackout", first_seen="2016-12-01T00:00:00Z"))
+    assert node == blackout and not m.candidates  # same name, dates meet
+    node, m = mapped(obj("campaign", 2, "Examplestan Grid Blackout", first_seen="2009-01-01T00:00:00Z",
+                         last_seen="2010-01-01T00:00:00Z"))
+    assert node != blackout and "dates do not meet" in m.candidates[0]
+    node, m = mapped(obj("campaign", 3, "2016 Examplestan Electric Attack", first_seen="2016-12-17T00:00:00Z"))
+    assert node != blackout and "may be the incident" in m.candidates[0] and str(blackout) in m.candidates[0]
+    node, m = mapped(obj("campaign", 4, "Unrelated", aliases=["Blackout"], first_seen="2016-12-17T00:00:00Z"))
+    assert node != blackout and "conflict" not in " ".join(m.notes) and m.conflicts  # alias only: reported

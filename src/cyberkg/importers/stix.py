@@ -211,6 +211,8 @@ class _Mapper:
             self.conflicts.append(f"{sid} ({name}): alias {', '.join(repr(a) for a in shared)} is also "
                                   f"{' and '.join(others)}; {outcome}")
         if len(by_name) != 1:
+            if typ == "campaign" and not by_name:
+                self.similar_incidents(obj, [name, *aliases])
             return None
         found = next(iter(by_name))
         if typ == "campaign" and not self.dates_meet(obj, found):
@@ -219,6 +221,18 @@ class _Mapper:
             return None
         self.notes.append(f"{sid} ({name}) matched the existing {what} {found}")
         return found
+
+    def similar_incidents(self, obj: dict[str, Any], names: list[str]) -> None:
+        """Incidents that share a distinctive word with the campaign's name or aliases and whose date
+        meets it: reported as candidates for a curator, never merged."""
+        words = {w for n in names for w in _words(n)}
+        if not words:
+            return
+        hits = sorted({str(n) for label, nodes in self.known.incidents.items() if words & _words(label)
+                       for n in nodes if self.dates_meet(obj, n)})
+        if hits:
+            self.candidates.append(f"{obj['id']} ({_text(obj, 'name')}) may be the incident "
+                                   f"{' or '.join(hits[:5])}; not merged (no name in common)")
 
     def dates_meet(self, obj: dict[str, Any], incident: URIRef) -> bool:
         """A campaign's first_seen..last_seen (a year's slack either side) holds the incident's date."""
@@ -364,6 +378,15 @@ class _Mapper:
         b.relate(inst, CYBER.attributesTo, o, srcs, conf)
         if src["type"] == "campaign":
             b.relate(inst, CYBER.respondsTo, s, srcs, conf)
+
+
+_COMMON = {"operation", "campaign", "attack", "attacks", "compromise", "intrusion", "intrusions", "against",
+           "the", "and", "cyber", "cyberattack", "cyberattacks", "activity", "incident", "hack", "breach", "group"}
+
+
+def _words(text: str) -> set[str]:
+    """The distinctive words of a name (lower case, four letters or more, common words left out)."""
+    return {w for w in re.findall(r"[a-z0-9]{4,}", text.lower()) if w not in _COMMON}
 
 
 ATTACK_SOURCES = ("mitre-attack", "mitre-mobile-attack", "mitre-ics-attack")
