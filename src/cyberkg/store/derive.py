@@ -27,9 +27,10 @@ the Python analyses read its results and never restate them:
   ``cyber:multilateral true`` when a party is the United Nations (record id ``united-nations``) or
   part of it, or when 10 or more parties are on no side; the queries add "bilateral" (every party
   on one of the two sides) and "plurilateral" (otherwise).
-- **Pursued** (``cyber:GoalPursuit``): a strategy states it (curated pursuits) or, *inferred*, a
-  standing instrument addresses the goal: each party on a side then pursues the goal from the
-  instrument's start to its end (``cyber:inferredFrom`` names the instrument).
+- **Pursued**: a strategy states it (curated ``cyber:GoalPursuit``) or, *inferred*, a standing
+  instrument addresses the goal: each party on a side then pursues the goal from the instrument's
+  start to its end (a derived pursuit node, not typed ``cyber:GoalPursuit`` so record counts and
+  source checks see the curated ones only; ``cyber:inferredFrom`` names the instrument).
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ CONSTRUCT { ?p cyber:pursuitSide ?side } WHERE { ?p cyber:pursuer ?a . ?a cyber:
     # written here (one pass instead of two over some 20k triples at 100k)
     ("inferred pursuits", """
 CONSTRUCT {
-  ?p a cyber:GoalPursuit ; cyber:pursuer ?a ; cyber:pursuedGoal ?g ; cyber:inferredFrom ?i ;
+  ?p cyber:pursuer ?a ; cyber:pursuedGoal ?g ; cyber:inferredFrom ?i ;
      cyber:pursuitSide ?side ; cyber:pursuitStart ?start ; cyber:pursuitEnd ?end .
 } WHERE {
   ?i cyber:instrumentLifecycle lifecycle:standing ; cyber:addresses ?g ; cyber:party ?a ;
