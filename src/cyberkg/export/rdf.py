@@ -119,11 +119,13 @@ def _sorted_lines(ds: Any, construct: str) -> list[str]:
     import cyberkg.store.adapter as adapter
 
     text = adapter.of(ds).construct_nt(construct).decode("utf-8")
-    lines = {x for x in text.splitlines() if x.strip()}
-    with_bnodes = {x for x in lines if x.startswith("_:") or " _:" in x}
-    if with_bnodes:  # rare (imported layers): relabel from the graph's structure, not the store's ids
-        lines = (lines - with_bnodes) | _canonical_bnode_lines(with_bnodes)
-    return sorted(lines)
+    lines = text.split("\n")
+    if "_:" in text:  # rare (imported layers): relabel from the graph's structure, not the store's ids
+        with_bnodes = {x for x in lines if x.startswith("_:") or " _:" in x}
+        if with_bnodes:
+            lines = list(set(lines) - with_bnodes | _canonical_bnode_lines(with_bnodes))
+    lines.sort()  # then each line once (a triple in two graphs comes twice): cheaper than a set of 1M lines
+    return [x for x, prev in zip(lines, ["", *lines], strict=False) if x != prev]
 
 
 def _canonical_bnode_lines(lines: set[str]) -> set[str]:
@@ -168,21 +170,15 @@ def _iri(iri: str, used: set[str]) -> str:
 
 
 def _term(nt: str, used: set[str], cache: dict[str, str]) -> str:
-    """One N-Triples term as Turtle."""
-    out = cache.get(nt)
-    if out is not None:
-        used.update(cache[f"\0{nt}"].split())
-        return out
-    mine: set[str] = set()
+    """One N-Triples term as Turtle (remembered in ``cache``; the prefixes it uses go into ``used``)."""
     if nt.startswith("<"):
-        out = _iri(nt[1:-1], mine)
+        out = _iri(nt[1:-1], used)
     elif nt.startswith('"') and nt.endswith(">") and '"^^<' in nt:
         at = nt.rindex('"^^<')
-        out = nt[: at + 3] + _iri(nt[at + 4:-1], mine)
+        out = nt[: at + 3] + _iri(nt[at + 4:-1], used)
     else:
         out = nt
-    cache[nt], cache[f"\0{nt}"] = out, " ".join(sorted(mine))
-    used.update(mine)
+    cache[nt] = out
     return out
 
 
@@ -190,26 +186,42 @@ def _turtle_body(lines: list[str], used: set[str], indent: str = "") -> str:
     """Sorted N-Triples lines as Turtle statements (one block per subject, blank line between)."""
     cache: dict[str, str] = {}
     out: list[str] = []
-    i, n = 0, len(lines)
-    while i < n:
-        subject = lines[i].split(" ", 1)[0]
-        pairs: list[tuple[str, str]] = []
-        while i < n and lines[i].startswith(subject + " "):
-            _s, p, o = lines[i][:-2].split(" ", 2)
-            pairs.append((p, o))
-            i += 1
-        pairs.sort(key=lambda po: (po[0] != _RDF_TYPE, po[0], po[1]))  # rdf:type first, the rest as sorted
-        chunks: list[str] = []
+    append = out.append
+    subject = None
+    types: list[str] = []
+    rest: list[tuple[str, str]] = []
+    more = f" ,\n{indent}        "
+    nxt = f" ;\n{indent}    "
+
+    def term(nt: str) -> str:
+        t = cache.get(nt)
+        return t if t is not None else _term(nt, used, cache)
+
+    def flush() -> None:
+        chunks = []
+        if types:
+            chunks.append("a " + more.join(term(o) for o in types))
         last = None
-        for p, o in pairs:
-            obj = _term(o, used, cache)
+        for p, o in rest:
             if p == last:
-                chunks[-1] += f" ,\n{indent}        {obj}"
+                chunks[-1] += more + term(o)
             else:
-                pred = "a" if p == _RDF_TYPE else _term(p, used, cache)
-                chunks.append(f"{pred} {obj}")
+                chunks.append(f"{term(p)} {term(o)}")
                 last = p
-        out.append(f"{indent}{_term(subject, used, cache)} " + f" ;\n{indent}    ".join(chunks) + " .\n")
+        append(f"{indent}{term(subject)} " + nxt.join(chunks) + " .\n")  # type: ignore[arg-type]
+
+    for line in lines:
+        s, p, o = line[:-2].split(" ", 2)
+        if s != subject:
+            if subject is not None:
+                flush()
+            subject, types, rest = s, [], []
+        if p == _RDF_TYPE:
+            types.append(o)
+        else:
+            rest.append((p, o))
+    if subject is not None:
+        flush()
     return "\n".join(out)
 
 
