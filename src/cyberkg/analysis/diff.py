@@ -3,9 +3,10 @@ instruments that entered into force or ended (or were struck down), divergences 
 each change with the instrument or pursuit that caused it and its sources.
 
 A goal that became shared says how the pursuit that made it shared is known (``evidence``):
-"newly stated" (a strategy states it) or "first recorded" (inferred from a standing instrument of
-the side that addresses the goal: the record first shows the side acting on it then, which is
-not the same as a new policy).
+"newly stated" (a strategy states it, as a stated pursuit or as a strategy instrument that
+addresses the goal) or "first recorded" (inferred from another standing instrument of the side
+that addresses the goal: the record first shows the side acting on it then, which is not the same
+as a new policy).
 
 The status of every goal on each date comes from the catalogue's gap queries (the same answer as
 ``cyberkg gaps``); the causes come from the record's dates (:mod:`cyberkg.analysis.facts`).
@@ -116,14 +117,18 @@ def diff(ds: Any, date_from: str | dt.date = "2020-11-26", date_to: str | dt.dat
         status = "a gap" if goal in gaps1 else "covered"
         inferred = cause.get("inferredFrom")
         src = [cause["source"]] if cause.get("source") else []
+        inst = facts.instruments.get(str(inferred)) if inferred else None
+        # a pursuit inferred from a strategy the record holds as an instrument is stated by it
+        by_strategy = inst is not None and inst.type == "strategy"
         if inferred:
-            inst = facts.instruments.get(str(inferred))
             src = list(inst.sources) if inst is not None else []
-            text = (f"{cause['actorLabel']} first recorded pursuing it on {cause.get('since')}: "
-                    f"{inst.label if inst is not None else inferred} addresses it (inferred; now {status})")
+            name = inst.label if inst is not None else inferred
+            who, since = cause["actorLabel"], cause.get("since")
+            text = (f"{who} pursues it since {since}, newly stated in {name} (now {status})" if by_strategy
+                    else f"{who} first recorded pursuing it on {since}: {name} addresses it (inferred; now {status})")
         else:
             text = f"{cause['actorLabel']} pursues it since {cause.get('since')}, newly stated (now {status})"
-        evidence = "first recorded" if inferred else "newly stated"
+        evidence = "first recorded" if inferred and not by_strategy else "newly stated"
         add("became shared", cause.get("since"), goal, text, "pursuit", cause["actor"], src, evidence)
         if goal in gaps1:
             add("gap opened", cause.get("since"), goal, f"shared since {cause['actorLabel']} pursues it, with no joint "
