@@ -332,7 +332,7 @@ def warnings(r: dict[str, Any], ctx: Context, first_date: str | None = None) -> 
 def compose(report: dict[str, Any], ctx: Context, first_date: str | None = None) -> dict[str, Any]:
     """The brief as data: title, warnings, and the sections (each a heading and sentences)."""
     la, lb = _side_names(ctx, report["sides"])
-    sections = [
+    sections: list[dict[str, Any]] = [
         {"id": "findings", "heading": "Key findings", "sentences": _findings(report, ctx)},
         {"id": "actions", "heading": "Feasible joint actions, best first", "sentences": _actions(report, ctx)},
         {"id": "commonalities", "heading": "Where both sides act", "sentences": _commonalities(report, ctx)},
@@ -346,7 +346,7 @@ def compose(report: dict[str, Any], ctx: Context, first_date: str | None = None)
              "divergences": "The record holds no divergence on the shared goals on this date."}
     for sec in sections:
         if not sec["sentences"]:
-            sec["sentences"] = [_sentence(empty.get(sec["id"], "Nothing in the record."))]
+            sec["sentences"] = [_sentence(empty.get(str(sec["id"]), "Nothing in the record."))]
     return {"title": title(report, ctx), "pair": f"{la} – {lb}", "warnings": warnings(report, ctx, first_date),
             "sections": sections}
 
