@@ -51,7 +51,11 @@ jena_classpath() {
   if [ ! -f "$JENA_DIR/xerces/impl/msg/XMLSchemaMessages.properties" ]; then
     local tmp
     tmp=$(mktemp -d)
-    (cd "$tmp" && unzip -q "$J/jena-core.jar" 'org/apache/jena/ext/xerces/*')
+    python3 - "$J/jena-core.jar" "$tmp" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("org/apache/jena/ext/xerces/")])
+PY
     mkdir -p "$JENA_DIR"
     rm -rf "$JENA_DIR/xerces"
     mv "$tmp/org/apache/jena/ext/xerces" "$JENA_DIR/xerces"
