@@ -22,6 +22,10 @@ on the embedded store and on a remote endpoint. (Oxigraph's own substitutions on
 projected variables, so they cannot bind a parameter that is used in a filter.) A parameter may
 therefore appear in triple patterns anywhere, but in FILTER or BIND only in the top-level group
 or inside (NOT) EXISTS, which see the outer bindings.
+
+Longer than 350 lines: reading a query, binding its parameters and the checks every run makes on
+its text (no ``SERVICE`` unless allowed, a syntax error as file:line:column) work on the same text
+and belong together.
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ from typing import Any
 
 from rdflib import Graph, URIRef
 
-from cyberkg.core.errors import CyberkgError, DataError, Problem
+from cyberkg.core.errors import DataError, Problem
 from cyberkg.core.namespaces import G_DERIVED, G_ONTOLOGY, LAYER, iri
 from cyberkg.importers.base import FileInfo, Known, sha256
-from cyberkg.importers.limits import check_file_size
+from cyberkg.importers.limits import check_date, check_file_size
 from cyberkg.record.schema import did_you_mean
 from cyberkg.store.layers import LayerError, LayerInfo, canonical_nt, check_name, layers_dir, read_index, slug
 
@@ -278,23 +278,6 @@ def check_shapes(layer: Graph, base: Graph, file: str) -> None:
                 for f in bad
             ]
         )
-
-
-def check_date(date: str | None) -> None:
-    """``--date``: YYYY, YYYY-MM or YYYY-MM-DD, and a real day of the calendar."""
-    import datetime as dt
-    import re
-
-    if date is None:
-        return
-    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", date)
-    why = "give YYYY-MM-DD (or YYYY-MM, YYYY)"
-    if m is None:
-        raise CyberkgError(f"--date {date!r} is not a date: {why}")
-    try:
-        dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
-    except ValueError as exc:
-        raise CyberkgError(f"--date {date!r} is not a date ({exc}): {why}") from None
 
 
 def import_files(

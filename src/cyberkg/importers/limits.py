@@ -72,3 +72,20 @@ def zip_problem(data: bytes, file: str) -> Problem | None:
         return Problem(file, None, f"the workbook expands to {_mb(total)} ({len(data):,} bytes packed), over the "
                        f"import limit of {_mb(limit)}", f"check the file, or raise {ENV} if it is real")
     return None
+
+
+def check_date(date: str | None) -> None:
+    """``--date``: YYYY, YYYY-MM or YYYY-MM-DD, and a real day of the calendar."""
+    import datetime as dt
+    import re
+
+    if date is None:
+        return
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", date)
+    why = "give YYYY-MM-DD (or YYYY-MM, YYYY)"
+    if m is None:
+        raise CyberkgError(f"--date {date!r} is not a date: {why}")
+    try:
+        dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+    except ValueError as exc:
+        raise CyberkgError(f"--date {date!r} is not a date ({exc}): {why}") from None
