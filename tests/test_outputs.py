@@ -94,3 +94,22 @@ def test_cli_dash_is_stdout_and_device_error_is_one_line(tiny_home: Path, tmp_pa
     assert code == 2 and err.startswith("error: ") and "Traceback" not in err and full.is_symlink()
     code, _, err = run("report", "--format", "json", "-o", str(full))
     assert code == 2 and "failed" in err and full.is_symlink()
+
+
+def test_dev_stdout_follows_the_shell_redirection(tiny_home: Path, tmp_path: Path) -> None:
+    """/dev/stdout is this process's descriptor 1: a pipe is written (not a file beside /proc/…/fd),
+    and a file opened for appending (>>) keeps what it held."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "cyberkg"
+    cmd = [str(script)] if script.is_file() else [sys.executable, "-m", "cyberkg.cli.main"]
+    subprocess.run([*cmd, "build", "--no-validate"], check=True, capture_output=True, env=os.environ.copy())
+    piped = subprocess.run([*cmd, "export", "-o", "/dev/stdout"], capture_output=True, env=os.environ.copy())
+    assert piped.returncode == 0 and b"cyber:PolicyInstrument" in piped.stdout, piped.stderr
+    log = tmp_path / "log.ttl"
+    log.write_bytes(b"# kept\n")
+    with log.open("ab") as out:
+        done = subprocess.run([*cmd, "export", "-o", "/dev/stdout"], stdout=out, stderr=subprocess.PIPE,
+                              env=os.environ.copy())
+    assert done.returncode == 0 and log.read_bytes() == b"# kept\n" + piped.stdout

@@ -4,7 +4,8 @@ mid-write) sees the old file or the new one, never half of either.
 
 Only a regular file (or a path where nothing is yet) is ever replaced:
 
-- ``-`` is standard output;
+- ``-`` is standard output, and so are ``/dev/stdout``, ``/dev/fd/N`` and ``/proc/self/fd/N`` (written
+  through the process's own descriptor, so ``>``, ``>>`` and pipes behave as for any Unix tool);
 - a symbolic link is followed: its final target is replaced atomically and the link stays a link;
 - a FIFO or a character device (``/dev/stdout``, ``/dev/null``, a terminal) is written directly,
   in place; a write error there (``/dev/full``) is reported, the node is never replaced;
@@ -14,6 +15,7 @@ Only a regular file (or a path where nothing is yet) is ever replaced:
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -39,16 +41,32 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+_OWN_FD = re.compile(r"^/(?:dev/fd|proc/self/fd)/(\d+)$")
+_STD = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def own_fd(path: Path) -> int | None:
+    """The file descriptor of this process that ``path`` names (/dev/stdout, /dev/fd/N,
+    /proc/self/fd/N), else None: such a path is written through the descriptor itself, so the
+    shell's redirection (``>``, ``>>``, a pipe) applies as it would to any Unix tool."""
+    text = os.fspath(path)
+    if text in _STD:
+        return _STD[text]
+    m = _OWN_FD.match(text)
+    return int(m[1]) if m else None
+
+
 def resolve_output(path: Path) -> tuple[Path, os.stat_result | None]:
     """The path that is really written (symbolic links followed) and what is there now (None: nothing)."""
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
-        st = os.stat(target)
+        st = os.stat(path)  # follows links the kernel's way (a /proc/…/fd link to a pipe too)
     except FileNotFoundError:
-        return target, None
+        st = None
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written ({exc.strerror})") from exc
-    return target, st
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        return path, st  # a device or FIFO is opened through the link itself
+    return (Path(os.path.realpath(path)) if path.is_symlink() else path), st
 
 
 def _write_in_place(path: Path, shown: Path, data: bytes, kind: str) -> None:
@@ -59,14 +77,18 @@ def _write_in_place(path: Path, shown: Path, data: bytes, kind: str) -> None:
         raise OutputError(f"{shown}: {kind} that cannot be opened for writing ({exc.strerror}); "
                           "nothing was written") from exc
     try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
+        _write_all(fd, data)
     except OSError as exc:
         raise OutputError(f"{shown}: writing to {kind} failed ({exc.strerror}); it was left as it is") from exc
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
 
 
 def write_stdout(data: bytes) -> None:
@@ -87,6 +109,16 @@ def write_atomic(path: Path, data: bytes) -> None:
         write_stdout(data)
         return
     path = Path(path)
+    fd = own_fd(path)
+    if fd is not None:
+        if fd == 1:
+            write_stdout(data)
+            return
+        try:
+            _write_all(fd, data)
+        except OSError as exc:
+            raise OutputError(f"{path}: writing failed ({exc.strerror})") from exc
+        return
     target, st = resolve_output(path)
     if st is not None and not stat.S_ISREG(st.st_mode):
         kind = _kind(st.st_mode)
