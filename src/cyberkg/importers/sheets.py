@@ -243,25 +243,26 @@ class _Mapper:
         ):
             b.date(node, p, dates.get(col))
         b.date(node, CYBER.occurred if kind == "incident" else DCTERMS.issued, dates.get("date"))
-        if cells.get("side"):
-            side = self.resolve(sheet, row, "side", cells["side"].lower(), ("side",))
+        # side, issuer and url may hold several values, "; " apart (as csv-sheets writes them)
+        for value in split(cells.get("side", "")):
+            side = self.resolve(sheet, row, "side", value.lower(), ("side",))
             if side is not None:
                 b.relate(node, CYBER.onSide, side, srcs)
-        if cells.get("issuer"):
-            issuer = self.resolve(sheet, row, "issuer", cells["issuer"], ("actor",))
+        for value in split(cells.get("issuer", "")):
+            issuer = self.resolve(sheet, row, "issuer", value, ("actor",))
             if issuer is not None:
                 b.add(node, CYBER.issuer, issuer)
-        if cells.get("identifier"):
+        if cells.get("identifier"):  # one identifier may itself hold "; " (CELEX:32023D1795; C(2023)4745)
             b.add(node, DCTERMS.identifier, Literal(cells["identifier"]))
-        if cells.get("url"):
-            if re.match(r"^https?://\S+$", cells["url"]):
-                b.add(node, SCHEMA.url, URIRef(cells["url"]))
+        for url in split(cells.get("url", ""), commas=False):
+            if re.match(r"^https?://\S+$", url):
+                b.add(node, SCHEMA.url, URIRef(url))
             else:
                 self.problem(
                     sheet,
                     row,
                     "url",
-                    f"{cells['url']!r} is not an http(s) URL",
+                    f"{url!r} is not an http(s) URL",
                     "give the full https:// address",
                 )
 
