@@ -166,7 +166,7 @@ def _ops() -> dict[str, Callable[[], Any]]:
             "load into the on-disk store": load_disk}
 
 
-def library(size: str, limit: float, tmp: Path) -> dict[str, Any]:
+def library(size: str, limit: float, tmp: Path, only: str = "") -> dict[str, Any]:
     from bench.synthetic import generate
     from cyberkg import paths, store
     from cyberkg.record.mapping import map_catalog_nt
@@ -196,6 +196,8 @@ def library(size: str, limit: float, tmp: Path) -> dict[str, Any]:
     if size == "10M":
         names = ["gap query (cyberkg)", "gap query (pyoxigraph direct)", "export turtle (cyberkg)",
                  "export turtle (Oxigraph's serialiser)", "load into the on-disk store"]
+    if only:
+        names = [n for n in names if any(w.strip() in n for w in only.split(","))]
     for name in names:
         print(f"  {size} {name} …", file=sys.stderr, flush=True)
         out["ops"][name] = forked(_ops()[name], limit)
@@ -289,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--user", default="240k", help="user-level size ('' to skip)")
     ap.add_argument("--limit", type=float, default=300.0, help="seconds per operation")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench")
+    ap.add_argument("--only", default="", help="comma-separated substrings: run only the library operations they match")
     ap.add_argument("--doc", type=Path, action="append", default=[],
                     help="also write the tables between the targets markers of this Markdown file (repeatable: "
                          "docs/bench.md, README.md)")
@@ -304,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.user:
             results["user"] = {"size": args.user, **user_level(args.user, args.limit, work)}
         for size in [s for s in args.sizes.split(",") if s]:
-            results["library"][size] = library(size, args.limit, work)
+            results["library"][size] = library(size, args.limit, work, args.only)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["meta"]["load_avg_end"] = os.getloadavg()

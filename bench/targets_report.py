@@ -18,17 +18,18 @@ def cell(r: dict[str, Any] | None) -> str:
         return f"> {r['limit']:.0f} s (limit hit)"
     if "error" in r:
         return f"error: {r['error'][:80]}"
-    if r.get("rc"):
+    if r.get("rc", 0) > 1:
         return f"exit {r['rc']}: {r.get('note', '')[:80]}"
     cpu = f" ({secs(r['cpu'])} CPU)" if "cpu" in r else ""
-    return f"{secs(r['s'])}{cpu}, {r['mb']:,.0f} MB"
+    found = " (exit 1: violations found)" if r.get("rc") == 1 else ""
+    return f"{secs(r['s'])}{cpu}, {r['mb']:,.0f} MB{found}"
 
 
 BY = "s"  # what the targets are judged on: "s" (wall) or "cpu" (set by markdown() from the load)
 
 
 def _t(r: dict[str, Any] | None) -> float | None:
-    if not r or "s" not in r or r.get("rc"):
+    if not r or "s" not in r or r.get("rc", 0) > 1:  # exit 1 is a complete run that found violations
         return None
     return float(r.get(BY, r["s"]))
 
