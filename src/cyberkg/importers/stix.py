@@ -3,13 +3,19 @@
 * ``threat-actor``, ``intrusion-set`` -> ``cyber:ThreatActor``; ``identity`` -> ``cyber:Actor``;
   ``campaign`` -> ``cyber:Incident``; ``malware`` -> ``schema:SoftwareApplication``;
   ``report`` -> ``cyber:SourceDocument`` (issuer: its ``created_by_ref`` identity).
-* ``attributed-to`` -> an instrument of type ``attribution-statement`` whose party is the identity
-  that created the relationship (or the report holding it), responding to the campaign and
-  attributing to the target; actor -> actor also gives ``cyber:partOf``. With no known creator it
-  is reported and skipped: nobody to say who attributes.
+* ``attributed-to`` by a government body (a curated actor of a public kind, or an identity whose
+  ``sectors`` say government) -> an instrument of type ``attribution-statement`` whose party is the
+  identity that created the relationship (or the report holding it), responding to the campaign and
+  attributing to the target; by anybody else (a vendor, MITRE's knowledge base) -> an analytic
+  assessment, ``prov:wasAttributedTo`` with its sources, no instrument. Actor -> actor also gives
+  ``cyber:partOf``. With no known creator it is reported and skipped: nobody to say who attributes.
 * ``targets`` from a campaign -> ``cyber:affected``; ``uses`` -> ``dcterms:relation``.
-* Every node keeps ``dcterms:identifier "<stix id>"`` and ``owl:sameAs <urn:uuid:…>``, and an
-  object already in the graph (same STIX id, or an actor with the same label or alias) is reused.
+* Every node keeps ``dcterms:identifier "<stix id>"`` and ``owl:sameAs <urn:uuid:…>``; an ATT&CK id
+  (G0007) is a second identifier and the IRI's slug (``actor/g0007``), its page an ``owl:sameAs``.
+  An object already in the graph (same STIX or ATT&CK id, or a record whose label or alias is the
+  object's NAME) is reused; an alias alone never merges: it is noted as a conflict, and a campaign
+  whose dates miss the incident's, or that only shares a distinctive word with one, as a candidate.
+* Revoked and deprecated objects (ATT&CK keeps both) and their relationships are skipped.
 * Unknown object and relationship types are reported and skipped, never a crash.
 
 Longer than 350 lines: the STIX 2.1 object types it maps (threat actors, intrusion sets,
