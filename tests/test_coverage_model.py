@@ -182,8 +182,10 @@ def test_commitment_override_and_python_agrees_with_the_queries(mds: Any) -> Non
     facts = load_facts(mds)
     body = facts.instruments[iri("instrument", "m-eu-body")]
     assert (body.lifecycle, body.commitment) == ("event", "institutional")
-    lifecycles = {k: facts.instruments[iri("instrument", k)].lifecycle for k in ("dialogue", "m-dialogue-round")}
-    assert lifecycles == {"dialogue": "standing", "m-dialogue-round": "event"}  # a round is a meeting
+    lifecycles = {k: facts.instruments[iri("instrument", k)].lifecycle for k in ("dialogue", "m-dialogue-round",
+                                                                                 "m-summit")}
+    # a round is a meeting; a summit is one because the record says so (lifecycle: event, with a note)
+    assert lifecycles == {"dialogue": "standing", "m-dialogue-round": "event", "m-summit": "event"}
     listing = facts.instruments[iri("instrument", "m-us-uk-listing")]  # a party part of the UK: "United Kingdom"
     assert listing.partner_labels("EU", "US") == ["United Kingdom"]
     assert listing.scope("EU", "US") == "plurilateral"

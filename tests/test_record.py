@@ -59,3 +59,21 @@ def test_brief_picture_no_joint_response_to_malicious_activity_in_2020(real_ds) 
     gaps = {g.goal for g in find_gaps(real_ds, "2020-11-26", details=False).gaps}
     assert iri("goal", "impose-costs-on-malicious-actors") in gaps
     assert iri("goal", "combat-cybercrime") not in gaps
+
+
+def test_a_lifecycle_override_needs_a_note(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An instrument may say it is an event (a summit recorded as a dialogue) only with a note."""
+    import pytest
+    from conftest import TINY, make_home
+
+    from cyberkg.core.errors import DataError
+    from cyberkg.record.loaders import load_catalog
+
+    home = make_home(tmp_path, TINY / "graph")
+    (home / "graph" / "summit.yaml").write_text(
+        "instruments:\n  - {id: summit, label: A summit, type: dialogue-forum, lifecycle: event,\n"
+        "     parties: [european-union, united-states], adopted: 2017-03-01, sources: [eu-strategy]}\n",
+        encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_catalog(home / "graph")
+    assert "summit.yaml:2: instrument summit overrides its type's lifecycle without a note" in str(err.value)

@@ -30,6 +30,7 @@ from cyberkg.core.namespaces import (
     ID,
     IFN,
     IT,
+    LIFECYCLE,
     OWL,
     PROV,
     RDF,
@@ -269,6 +270,7 @@ def _map(catalog: Catalog, m: _Mapper) -> None:
         m.refs(rec, node, "part_of", CYBER.partOfInstrument, "instrument", srcs)
         m.refs(rec, node, "supersedes", CYBER.supersedes, "instrument", srcs)
         m.concepts(rec, node, "commitment", CYBER.commitment, CL, srcs)
+        m.concepts(rec, node, "lifecycle", CYBER.ownLifecycle, LIFECYCLE, srcs)
         m.concepts(rec, node, "functions", CYBER.function, IFN, srcs)
     for rec in catalog.all("incident"):
         node = URIRef(iri("incident", rec.id))

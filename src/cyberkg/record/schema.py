@@ -53,6 +53,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "addresses": "refs:goal", "counters": "concepts:threat", "responds_to": "refs:incident",
         "attributes_to": "refs:actor", "targets": "refs:actor",
         "until": "date", "supersedes": "refs:instrument", "commitment": "concept:commitment-level",
+        "lifecycle": "concept:lifecycle",
         "functions": "concepts:instrument-function",
     },
     "incident": {
@@ -413,6 +414,10 @@ class Catalog:
             if any(r.id == rec.id for r in rec.refs("supersedes")):
                 problems.append(Problem(rec.file, rec.lines.get("supersedes", rec.line),
                                         f"instrument {rec.id} supersedes itself"))
+            if rec.get("lifecycle") and not rec.get("note"):
+                problems.append(Problem(rec.file, rec.lines.get("lifecycle", rec.line),
+                                        f"instrument {rec.id} overrides its type's lifecycle without a note",
+                                        "say in the instrument's note why (a summit typed as a dialogue is one meeting)"))
             if rec.get("commitment") and not rec.get("note"):
                 problems.append(Problem(rec.file, rec.lines.get("commitment", rec.line),
                                         f"instrument {rec.id} overrides its type's commitment level without a note",

@@ -12,9 +12,10 @@ the Python analyses read its results and never restate them:
   to be on the side. Membership (``memberOf``) never puts an actor on a side; it is kept apart as
   ``cyber:memberOfSide`` so a partner can be named "an EU member state, not the EU". A third
   partner is named by its ``cyber:topActor`` (the UK, not the Home Office).
-- **Lifecycle** (``cyber:instrumentLifecycle``): the instrument type's ``cyber:lifecycle``
-  (graph/vocab/instrument-types.ttl), *standing* when the type says nothing; a dialogue or forum
-  that is part of another instrument (one round of a dialogue: a meeting) is an *event*.
+- **Lifecycle** (``cyber:instrumentLifecycle``): the record's own ``lifecycle`` (``cyber:ownLifecycle``,
+  with a note: a summit recorded as a dialogue is one meeting), else the instrument type's
+  ``cyber:lifecycle`` (graph/vocab/instrument-types.ttl), *standing* when the type says nothing; a
+  dialogue or forum that is part of another instrument (one round of a dialogue: a meeting) is an *event*.
 - **In force** (standing instruments only): from ``cyber:effectiveStart`` (in force, else adopted)
   until ``cyber:effectiveEnd`` = the earliest of ended, struck down, expires (record ``until``) and
   the start of a successor that ``supersedes`` it. An *event* has no end: it carries
@@ -71,9 +72,11 @@ CONSTRUCT {{ ?i cyber:effectiveStart ?start }} WHERE {{
 CONSTRUCT { ?i cyber:instrumentLifecycle ?lifecycle } WHERE {
   ?i a cyber:PolicyInstrument .
   OPTIONAL { ?i cyber:instrumentType ?t . ?t cyber:lifecycle ?typed }
-  # a round of a dialogue (a dialogue or forum that is part of another instrument) is a meeting
-  BIND(IF(EXISTS { ?i cyber:instrumentType it:dialogue-forum ; cyber:partOfInstrument ?series },
-          lifecycle:event, COALESCE(?typed, lifecycle:standing)) AS ?lifecycle)
+  OPTIONAL { ?i cyber:ownLifecycle ?own }
+  # the record's own word first; a round of a dialogue (a dialogue or forum that is part of another
+  # instrument) is a meeting; else the type's lifecycle
+  BIND(COALESCE(?own, IF(EXISTS { ?i cyber:instrumentType it:dialogue-forum ; cyber:partOfInstrument ?series },
+                         lifecycle:event, COALESCE(?typed, lifecycle:standing))) AS ?lifecycle)
 }"""),
     ("event dates", """
 CONSTRUCT { ?i cyber:eventDate ?d } WHERE {
