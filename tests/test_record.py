@@ -64,8 +64,8 @@ def test_brief_picture_no_joint_response_to_malicious_activity_in_2020(real_ds) 
 def test_a_lifecycle_override_needs_a_note(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """An instrument may say it is an event (a summit recorded as a dialogue) only with a note."""
     import pytest
-    from conftest import TINY, make_home
 
+    from conftest import TINY, make_home
     from cyberkg.core.errors import DataError
     from cyberkg.record.loaders import load_catalog
 

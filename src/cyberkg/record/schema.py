@@ -417,7 +417,7 @@ class Catalog:
             if rec.get("lifecycle") and not rec.get("note"):
                 problems.append(Problem(rec.file, rec.lines.get("lifecycle", rec.line),
                                         f"instrument {rec.id} overrides its type's lifecycle without a note",
-                                        "say in the instrument's note why (a summit typed as a dialogue is one meeting)"))
+                                        "say in the note why (a summit typed as a dialogue is one meeting)"))
             if rec.get("commitment") and not rec.get("note"):
                 problems.append(Problem(rec.file, rec.lines.get("commitment", rec.line),
                                         f"instrument {rec.id} overrides its type's commitment level without a note",
