@@ -139,7 +139,8 @@ def test_the_whole_record_round_trips_through_the_sheets(tmp_path: Path, monkeyp
     empty = make_home(tmp_path / "empty", empty_graph)
     monkeypatch.setenv("CYBERKG_HOME", str(full))
     monkeypatch.setenv("CYBERKG_BUILD_DIR", str(tmp_path / "full-build"))
-    assert run("export", "--format", "csv-sheets", "-o", str(tmp_path / "a"))[0] == 0
+    code, _, err = run("export", "--format", "csv-sheets", "-o", str(tmp_path / "a"))
+    assert code == 0, err[:2000]
     monkeypatch.setenv("CYBERKG_HOME", str(empty))
     monkeypatch.setenv("CYBERKG_BUILD_DIR", str(tmp_path / "empty-build"))
     a = tmp_path / "a"
