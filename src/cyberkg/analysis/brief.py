@@ -120,6 +120,17 @@ def _findings(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
         f"As of {r['as_of']}, the record shows {_plural(s['shared'], 'strategic goal')} that both the {la} ({a}) "
         f"and the {lb} ({b}) pursue: {s['covered']} covered by at least one joint instrument in force, "
         f"{s['gaps']} without one (gaps).")]
+    m = r.get("model") or {}
+    if m:
+        rules = [f"an event (exercise, operation, statement, listing, indictment) counts for "
+                 f"{_plural(int(m.get('event_window_years', 2)), 'year')} after its date"]
+        if m.get("min_commitment") and m["min_commitment"] != "operational":
+            rules.append(f"only joint coverage at the {m['min_commitment']} level or stronger counts")
+        if m.get("bilateral_only"):
+            rules.append("only bilateral joint instruments count")
+        rules.append("dialogues and fora count as joint instruments" if m.get("dialogues_counted")
+                     else "dialogues and fora do not count as joint instruments")
+        out.append(_sentence("Counted here: " + "; ".join(rules) + "."))
     levels = Counter(str((g.get("coverage") or {}).get("commitment") or "") for g in covered)
     levels.pop("", None)
     if levels:
@@ -441,19 +452,21 @@ def curated_dataset() -> Any:
 
 
 def build(ds: Any, as_of: str = "today", sides: list[str] | tuple[str, str] = ("EU", "US"),
-          count_dialogues: bool = False, lang: str | None = None, curated_only: bool = False) -> dict[str, Any]:
+          count_dialogues: bool = False, lang: str | None = None, curated_only: bool = False,
+          **model: Any) -> dict[str, Any]:
     """The report data with the brief: on ``ds``, or on the curated record alone (``curated_only``).
-    With import layers in the store, each goal whose status they change is named."""
+    With import layers in the store, each goal whose status they change is named. ``model``:
+    ``event_window``, ``min_commitment``, ``bilateral_only`` (as for the gaps)."""
     from cyberkg.analysis.empty import goals_per_side
     from cyberkg.analysis.report import build_report
 
     source = curated_dataset() if curated_only else ds
-    report = build_report(source, as_of, list(sides), count_dialogues, lang=lang)
+    report = build_report(source, as_of, list(sides), count_dialogues, lang=lang, **model)
     ctx = read_context(source)
     ctx.inputs = record_inputs(ds, curated_only)
     ctx.goals_per_side = goals_per_side(source, report["as_of"])
     if ctx.inputs.get("layers") and not curated_only:
-        curated = build_report(curated_dataset(), as_of, list(sides), count_dialogues, lang=lang)
+        curated = build_report(curated_dataset(), as_of, list(sides), count_dialogues, lang=lang, **model)
         ctx.layer_changes = layer_changes(report, curated)
         changed = {c["goal"] for c in ctx.layer_changes}
         report = {**report, "goals": [{**g, "changed_by_layers": g["goal"] in changed} for g in report["goals"]]}

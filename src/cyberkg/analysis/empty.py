@@ -19,6 +19,12 @@ def goals_per_side(ds: Any, as_of: str) -> dict[str, int]:
     return {str(plain(r["code"])).upper(): int(plain(r["goals"]) or 0) for r in rows}
 
 
+def side_labels(ds: Any) -> dict[str, str]:
+    """Side code -> its label (report/side-labels)."""
+    rows = queries.run(queries.find("report/side-labels"), ds).rows
+    return {str(plain(r["code"])).upper(): str(plain(r.get("label")) or plain(r["code"])) for r in rows}
+
+
 def pair_warnings(per_side: dict[str, int], sides: list[str], as_of: str, shared: int,
                   first_date: str | None = None, labels: dict[str, str] | None = None) -> list[str]:
     """The warnings for a comparison of ``sides`` on ``as_of`` that found ``shared`` shared goals."""
@@ -35,4 +41,4 @@ def pair_warnings(per_side: dict[str, int], sides: list[str], as_of: str, shared
     return out
 
 
-__all__ = ["goals_per_side", "pair_warnings"]
+__all__ = ["goals_per_side", "pair_warnings", "side_labels"]

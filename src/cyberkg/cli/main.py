@@ -225,13 +225,14 @@ def gaps(as_of: str, sides: str, count_dialogues: bool, event_window: int, min_c
 
 def _warn_if_empty(ds: Any, report: Any, fmt: str) -> None:
     """Say on stderr (and above a table) when the comparison is empty and why."""
-    from cyberkg.analysis.empty import goals_per_side, pair_warnings
+    from cyberkg.analysis.empty import goals_per_side, pair_warnings, side_labels
 
     shared = len(report.gaps) + len(report.covered)
     if shared:
         return
     first = str((report.coverage or {}).get("first_source") or "")[:10] or None
-    for text in pair_warnings(goals_per_side(ds, report.as_of), list(report.sides), report.as_of, shared, first):
+    for text in pair_warnings(goals_per_side(ds, report.as_of), list(report.sides), report.as_of, shared, first,
+                              side_labels(ds)):
         click.echo(f"warning: {text}", err=True)
         if fmt == "table":
             click.echo(f"warning: {text}")

@@ -38,6 +38,14 @@ def _sides(text: str) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "pdf"]), default="html", show_default=True,
               help="html: one self-contained page (opens offline; prints to A4); md: Markdown for a forge; json: "
                    "the data; pdf: the brief as an A4 PDF (printed by headless Chromium), --annex adds the detail.")
+@click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
+              help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
+                   "practice after its date.")
+@click.option("--min-commitment", "min_commitment", default=None,
+              type=click.Choice(["binding", "institutional", "political", "operational"]),
+              help="Count only joint coverage at this commitment level or stronger.")
+@click.option("--bilateral-only", "bilateral_only", is_flag=True,
+              help="Count only bilateral joint instruments (parties from the two sides only).")
 @click.option("--annex/--no-annex", "annex", default=None,
               help="Add the full detail after the brief (default: yes for html, md and json; no for pdf).")
 @click.option("--curated-only", is_flag=True, help="Leave imported layers out: the curated record alone.")
@@ -45,8 +53,9 @@ def _sides(text: str) -> list[str]:
               help="File to write (default build/report.html, .md, .json or .pdf); - for stdout.")
 @lang_option
 @endpoint_option
-def report_cmd(as_of: str, sides: str, count_dialogues: bool, fmt: str, annex: bool | None, curated_only: bool,
-               output: Path | None, lang: str | None, endpoint: str | None) -> None:
+def report_cmd(as_of: str, sides: str, count_dialogues: bool, fmt: str, event_window: int, min_commitment: str | None,
+               bilateral_only: bool, annex: bool | None, curated_only: bool, output: Path | None, lang: str | None,
+               endpoint: str | None) -> None:
     """The analyst's brief, then its annex: key findings (shared goals, how they are covered and at
     what commitment, the gaps, the best feasible joint actions with counterparts and venue), where
     both sides act, the divergences and what changed since the brief's date (2020-11-26); then per
@@ -61,7 +70,8 @@ def report_cmd(as_of: str, sides: str, count_dialogues: bool, fmt: str, annex: b
         raise click.UsageError("--curated-only reads the curated record from graph/; it cannot be combined with "
                                "--endpoint")
     data = build_brief(open_source(endpoint), as_of, _sides(sides), count_dialogues, lang=lang,
-                       curated_only=curated_only)
+                       curated_only=curated_only, event_window=event_window, min_commitment=min_commitment,
+                       bilateral_only=bilateral_only)
     for warning in data["executive_brief"]["warnings"]:
         click.echo(f"warning: {warning}", err=True)
     with_annex = (fmt != "pdf") if annex is None else annex
@@ -172,10 +182,11 @@ def summary_cmd(dates: tuple[str, ...], sides: str, count_dialogues: bool, endpo
         if not rep.gaps:
             click.echo("  (none)")
         if not shared:
-            from cyberkg.analysis.empty import goals_per_side, pair_warnings
+            from cyberkg.analysis.empty import goals_per_side, pair_warnings, side_labels
 
             first = str((rep.coverage or {}).get("first_source") or "")[:10] or None
-            for text in pair_warnings(goals_per_side(ds, rep.as_of), [a, b], rep.as_of, shared, first):
+            for text in pair_warnings(goals_per_side(ds, rep.as_of), [a, b], rep.as_of, shared, first,
+                                      side_labels(ds)):
                 click.echo(f"warning: {text}", err=True)
 
 
