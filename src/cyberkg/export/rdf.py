@@ -194,6 +194,8 @@ def _turtle_body(lines: list[str], used: set[str], indent: str = "") -> str:
     nxt = f" ;\n{indent}    "
 
     def term(nt: str) -> str:
+        if nt[0] == '"' and nt[-1] != ">":  # a plain or language-tagged literal: written as it is
+            return nt
         t = cache.get(nt)
         return t if t is not None else _term(nt, used, cache)
 
@@ -211,7 +213,8 @@ def _turtle_body(lines: list[str], used: set[str], indent: str = "") -> str:
         append(f"{indent}{term(subject)} " + nxt.join(chunks) + " .\n")  # type: ignore[arg-type]
 
     for line in lines:
-        s, p, o = line[:-2].split(" ", 2)
+        s, p, o = line.split(" ", 2)
+        o = o[:-2]  # the final " ."
         if s != subject:
             if subject is not None:
                 flush()
