@@ -186,7 +186,7 @@ def test_cli_report_writes_build_report_html_and_says_where(tmp_path, monkeypatc
     assert f"wrote {out}" in r.stderr and "4 gap(s)" in r.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     r = CliRunner().invoke(main, ["report", "--as-of", AS_OF, "--format", "md", "-o", "-"])
-    assert r.exit_code == 0 and r.stdout.startswith("# EU–US cyber policy")
+    assert r.exit_code == 0 and r.stdout.startswith("# European Union and United States: cyber policy")
     r = CliRunner().invoke(main, ["report", "--as-of", "someday"])
     assert r.exit_code == 2 and "'someday' is not a date" in r.stderr
     r = CliRunner().invoke(main, ["report", "--sides", "EU,XX"])

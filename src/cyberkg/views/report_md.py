@@ -139,7 +139,9 @@ def _goal(d: _Doc, g: dict[str, Any], a: str, b: str) -> None:
                   f"{d.cite(f['sources'])}")
         d.add("")
     for side in (a, b):
-        items = [f"{md(p['actorLabel'])} since {md(p['since'])}{d.cite([p.get('source')])}"
+        items = [f"{md(p['actorLabel'])} since {md(p['since'])}"
+                 + (f" (inferred: its {md(p['inferredLabel'])} addresses the goal)" if p.get("inferredLabel") else "")
+                 + d.cite([p.get("source")])
                  for p in g["pursuers"].get(side, [])]
         d.add(f"- Pursued by {md(side)}: " + ("; ".join(items) or "—"))
     if g["joint"]:
@@ -165,7 +167,21 @@ def _goal(d: _Doc, g: dict[str, Any], a: str, b: str) -> None:
             why = "; ".join(md(x["text"]) for x in act["bases"])
             per = "; ".join(f"{md(side)}: " + ", ".join(f"{md(i['label'])}{d.cite(i['sources'])}"
                                                          for i in act["instruments"][side]) for side in (a, b))
-            d.add(f"- **Feasible joint action: {md(act['action'])}** — {why} ({per})")
+            extra = []
+            cp = act.get("counterparts") or {}
+            if cp:
+                extra.append("counterparts " + " ↔ ".join(f"{md(side)}: {md(', '.join(cp.get(side) or []) or '—')}"
+                                                          for side in (a, b)))
+            if act.get("venue"):
+                extra.append(f"venue: {md(act['venue']['label'])}{d.cite(act['venue'].get('sources'))}")
+            extra += [f"limited by {md(x['label'])}{d.cite(x.get('sources'))}" for x in act.get("limited_by") or []]
+            if act.get("blocked"):
+                extra.append(f"**blocked**: {md(act['blocked'].get('reason') or act['blocked'].get('label'))}")
+            if act.get("score_parts"):
+                extra.append(f"score {act['score']} (" + ", ".join(
+                    f"{md(k)} {v}" for k, v in act["score_parts"].items() if k != "total") + ")")
+            d.add(f"- **Feasible joint action: {md(act['action'])}** — {why} ({per})"
+                  + ("; " + "; ".join(extra) if extra else ""))
     d.add("")
 
 
