@@ -252,3 +252,37 @@ def test_gaps_and_report_default_to_the_same_date() -> None:
     assert defaults["gaps"] == defaults["report"] == "today"
     assert "today" in defaults["summary"]
     assert "as for cyberkg report" in next(p.help for p in main.commands["gaps"].params if p.name == "as_of")
+
+
+def test_official_sources_are_those_on_an_official_domain_of_their_issuer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cyberkg.analysis import catalogue as queries
+    from cyberkg.core.output import plain
+
+    home = make_report_home(tmp_path)
+    (home / "graph" / "official.yaml").write_text(
+        "actors:\n"
+        "  - {id: agency-x, label: Agency X, kind: agency, part_of: united-states, homepage: 'https://www.agency-x.gov/'}\n"
+        "  - {id: paper, label: The Paper, kind: publisher, homepage: 'https://paper.example/'}\n"
+        "sources:\n"
+        "  - {id: on-home, title: On its homepage, issuer: agency-x, date: 2020-01-01,"
+        " url: 'https://agency-x.gov/press/1'}\n"
+        "  - {id: subdomain, title: On a subdomain, issuer: agency-x, date: 2020-01-01,"
+        " url: 'https://docs.agency-x.gov/2'}\n"
+        "  - {id: elsewhere, title: A copy elsewhere, issuer: agency-x, date: 2020-01-01,"
+        " url: 'https://mirror.example/agency-x-1'}\n"
+        "  - {id: news, title: A news report, issuer: paper, date: 2020-01-02, url: 'https://paper.example/n',"
+        " type: news-report}\n", encoding="utf-8")
+    from conftest import env
+    from cyberkg import store
+
+    with env(CYBERKG_HOME=str(home), CYBERKG_BUILD_DIR=str(tmp_path / "build")):
+        ds, _ = store.build(backend="oxigraph")
+    rows = {str(r["source"]).rsplit("/", 1)[-1]: (str(plain(r["official"])).lower(), str(plain(r["news"])).lower())
+            for r in queries.run(queries.find("report/official-sources"), ds).rows}
+    assert rows["on-home"] == ("true", "false") and rows["subdomain"] == ("true", "false")
+    assert rows["elsewhere"] == ("false", "false")
+    assert rows["news"][1] == "true"
+    ctx = brief.read_context(ds)
+    assert ctx.source_rank["https://w3id.org/cyberkg/id/source/on-home"] == 0
+    assert ctx.source_rank["https://w3id.org/cyberkg/id/source/elsewhere"] == 1
+    assert ctx.source_rank["https://w3id.org/cyberkg/id/source/news"] == 2
