@@ -286,3 +286,20 @@ def test_official_sources_are_those_on_an_official_domain_of_their_issuer(tmp_pa
     assert ctx.source_rank["https://w3id.org/cyberkg/id/source/on-home"] == 0
     assert ctx.source_rank["https://w3id.org/cyberkg/id/source/elsewhere"] == 1
     assert ctx.source_rank["https://w3id.org/cyberkg/id/source/news"] == 2
+
+
+def test_the_gap_view_warns_when_a_side_pursues_nothing(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cyberkg.cli.main import main
+
+    home = make_report_home(tmp_path)
+    (home / "graph" / "third-side.yaml").write_text(
+        "sides:\n  - {id: uk, label: United Kingdom, code: UK, actor: united-kingdom}\n", encoding="utf-8")
+    monkeypatch.setenv("CYBERKG_HOME", str(home))
+    monkeypatch.setenv("CYBERKG_BUILD_DIR", str(tmp_path / "build"))
+    out = tmp_path / "gaps.html"
+    r = CliRunner().invoke(main, ["viz", "--gaps", "--as-of", AS_OF, "--sides", "EU,UK", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "warning: United Kingdom (UK) pursues no goal in the record on 2025-01-01" in r.stderr
+    assert "Warning: United Kingdom (UK) pursues no goal" in out.read_text(encoding="utf-8")  # in the page too
+    r = CliRunner().invoke(main, ["viz", "--gaps", "--as-of", AS_OF, "-o", str(tmp_path / "eu-us.html")])
+    assert r.exit_code == 0 and "warning" not in r.stderr

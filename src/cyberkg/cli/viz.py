@@ -12,6 +12,17 @@ from cyberkg.core.errors import QueryError
 DEFAULT_OUT = "cyberkg-view.html"
 
 
+def _empty_warnings(ds: Any, report: Any) -> list[str]:
+    """Why a gap view is empty (cyberkg.analysis.empty), or nothing."""
+    if report.gaps or report.covered:
+        return []
+    from cyberkg.analysis.empty import goals_per_side, pair_warnings, side_labels
+
+    first = str((report.coverage or {}).get("first_source") or "")[:10] or None
+    return pair_warnings(goals_per_side(ds, report.as_of), list(report.sides), report.as_of, 0, first,
+                         side_labels(ds))
+
+
 def build_view(
     ds: Any,
     as_of: str | None = None,
@@ -39,11 +50,13 @@ def build_view(
         full = network.to_networkx(ds, as_of=report.as_of, lang=lang)
         g = gap_picture(full, report, ds)
         lang_note(ds, g, lang)
+        warnings = _empty_warnings(ds, report)
+        g.graph.setdefault("notes", []).extend(f"warning: {w}" for w in warnings)
         return (
             g,
             f"Gaps {' vs '.join(report.sides)}: {len(report.gaps)} shared goal(s) without a joint instrument, "
             f"{g.graph['covered']} covered",
-            report.rule,
+            " ".join(["Warning: " + w for w in warnings] + [report.rule]),
         )
     full = network.to_networkx(ds, as_of=as_of, lang=lang)
     lang_note(ds, full, lang)
@@ -230,6 +243,11 @@ def viz(
     for note in graph.graph.get("notes", []):
         if note.startswith("no labels in language"):
             click.echo(f"note: {note}", err=True)
+        elif note.startswith("warning: "):
+            click.echo(note, err=True)
+    if graph.number_of_nodes() == 0:
+        click.echo("warning: the view is empty: nothing in the record matches (a date before the record starts, "
+                   "a query with no row?)", err=True)
     out = output or paths.build_dir() / DEFAULT_OUT
     info = write_view(graph, out, title or heading, graph.graph.get("as_of"), description, layout)
     if str(out) == "-":
