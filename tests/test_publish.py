@@ -241,3 +241,23 @@ def test_staging_left_by_a_killed_publish_is_dropped(oxigraph: OxigraphServer) -
     publish.publish(dataset(5, "x"), connect(oxigraph.query_url), progress=False)
     left = target.query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), 'staging')) }")
     assert left.askAnswer is False
+
+
+def test_switch_too_big_for_one_transaction(oxigraph: OxigraphServer, script_server: Any) -> None:  # noqa: F811
+    """Stock Virtuoso refuses a 1M-triple switch as one transaction (SR325, TransactionAfterImageLimit):
+    the graphs then go one by one, each whole, and the summary says the set was not atomic."""
+    oxigraph.clear()
+
+    def refuse_switch(h: Any, seen: Seen) -> None:
+        if seen.path == "/update" and b"MOVE+GRAPH" in seen.body:
+            return reply(500, b"Virtuoso 40005 Error SR325: Transaction aborted because it's log after image size "
+                              b"went above the limit", "text/plain")(h, seen)
+        return forward(oxigraph.base)(h, seen)
+
+    proxy = script_server([refuse_switch])
+    report = publish.publish(two_graphs("big-"), fast(proxy.url + "/query"), progress=False)
+    assert not report.atomic and "SR325" in report.summary() and "TransactionAfterImageLimit" in report.summary()
+    assert both(oxigraph) == ({f"http://example.org/big-{i}" for i in range(500)},
+                              {f"http://example.org/big-{i}" for i in range(300)})
+    staged = connect(oxigraph.query_url).query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), 'staging')) }")
+    assert staged.askAnswer is False

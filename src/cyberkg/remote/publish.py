@@ -104,6 +104,7 @@ class PublishReport:
     atomic: bool = True  # staged, then switched in one request
     switch_seconds: float = 0.0
     chunk_size: int | None = None  # the Update chunk size the store took (after any splitting)
+    refused_switch: str = ""  # why the store refused the one-request switch (then graphs went one by one)
 
     @property
     def triples(self) -> int:
@@ -118,6 +119,10 @@ class PublishReport:
         if self.graphs and self.atomic:
             lines.append(f"  all {len(self.graphs)} graph(s) switched in one request ({self.switch_seconds:.2f} s)"
                          + (f"; Update chunks of {self.chunk_size:,} triples" if self.chunk_size else ""))
+        elif self.graphs and self.refused_switch:
+            lines.append("warning: the store refused to switch all graphs in one transaction, so each graph was "
+                         f"replaced by its own PUT (each graph whole, not the set): {self.refused_switch} — on "
+                         "Virtuoso raise TransactionAfterImageLimit in virtuoso.ini for an all-or-nothing publish")
         elif self.graphs:
             lines.append("warning: the store has no SPARQL Update endpoint, so each graph was replaced by its own PUT "
                          "(each graph atomic, not the set) — pass --update-url for an all-or-nothing publish")
@@ -215,6 +220,7 @@ def chunks(lines: list[bytes], size: int) -> Iterator[list[bytes]]:
         yield blank
 
 
+_TOO_BIG_TRANSACTION = re.compile(r"SR325|log after image size|TransactionAfterImageLimit", re.IGNORECASE)
 _TOO_LARGE = re.compile(r"SP030|SP031|HTTP 413|too large|too long|exceeded \d+ lines|memory exhausted",
                         re.IGNORECASE)
 
@@ -371,7 +377,18 @@ def publish(ds: Any, remote: RemoteDataset, graphs: list[str] | None = None, met
                 f"MOVE GRAPH <{staging_graph(g)}> TO GRAPH <{g}>" if payloads[g].strip() else f"DROP SILENT GRAPH <{g}>"
                 for g in chosen)
             # one request, never retried after a reset (see the module notes)
-            remote.update(switch, retry_reset=False)
+            try:
+                remote.update(switch, retry_reset=False)
+            except EndpointError as exc:
+                if store_url is None or not _TOO_BIG_TRANSACTION.search(str(exc)):
+                    raise
+                # Virtuoso refuses a transaction whose log exceeds TransactionAfterImageLimit (SR325):
+                # the graphs go one by one, each replaced whole by its own PUT (not all or nothing)
+                for g in chosen:
+                    put_graph(remote, store_url, g, payloads[g])
+                _drop_staging(remote, chosen)
+                atomic = False
+                report.refused_switch = str(exc).split(" — ")[0][:200]
             report.switch_seconds = time.perf_counter() - t0
     except BaseException:
         if atomic:  # (a staging graph may be half-filled by chunks, or a PUT the store took)
