@@ -103,8 +103,9 @@ class RemoteDataset:
             # the query has a ?s to split on; else say the answer is incomplete.
             if not _splittable(text):
                 raise EndpointResponseError(
-                    f"query: {redact(self.url)} cut the result at {_size(result):,} rows (its result limit) — the "
-                    "answer is incomplete; raise the store's limit (Virtuoso: ResultSetMaxRows in virtuoso.ini)")
+                    f"query: {redact(self.url)} cut the result at {_size(result):,} rows (its result limit: "
+                    "X-SPARQL-MaxRows, or Virtuoso's stock 10,000) — the answer is incomplete; raise the store's "
+                    "limit (Virtuoso: ResultSetMaxRows in virtuoso.ini)")
             result = self._in_parts(text, kind, "")
         return result
 
