@@ -16,7 +16,8 @@ def test_readme_figures_match_the_record(real_ds) -> None:  # type: ignore[no-un
     text = README.read_text(encoding="utf-8")
     as_of = recorded_as_of(text)
     assert as_of, "README.md has no <!-- generated:as-of DATE --> marker"
-    assert {m["name"] for m in BLOCK.finditer(text)} == {"record-counts", "gap-lists", "headline", "three-way"}
+    assert {m["name"] for m in BLOCK.finditer(text)} == {"record-counts", "gap-lists", "headline", "three-way",
+                                                         "diff"}
     expected = render(text, figures(real_ds, as_of))
     assert text == expected, "README.md drifted from the record: run `python -m cyberkg.cli.readme` and review"
 
@@ -48,3 +49,22 @@ def test_three_way_block(tiny_ds) -> None:  # type: ignore[no-untyped-def]
     fig["three_way"] = "| goal | pursued by |"
     out = render("<!-- generated:three-way -->\nold\n<!-- /generated:three-way -->\n", fig)
     assert out == "<!-- generated:three-way -->\n| goal | pursued by |\n<!-- /generated:three-way -->\n"
+
+
+def test_diff_block(tiny_ds) -> None:  # type: ignore[no-untyped-def]
+    """The README's diff block: the status changes from the brief's date, each with its cause, and the joint
+    instruments and events counted (the tiny record gains a shared goal and closes a gap after 2020-11-26)."""
+    from cyberkg.analysis.diff import diff
+    from cyberkg.cli.readme import BRIEF_DATE, diff_block
+
+    block = diff_block(tiny_ds, "2030-01-01")
+    d = diff(tiny_ds, BRIEF_DATE, "2030-01-01")
+    status = [r for r in d.rows if r["change"] in ("became shared", "no longer shared", "gap opened", "gap closed",
+                                                    "divergence appeared")]
+    assert status, "the tiny record should change between the brief's date and 2030"
+    assert block.startswith(f"`cyberkg diff --from {BRIEF_DATE} --to 2030-01-01`: ")
+    assert f"joint event {d.counts()['joint event']} " in block
+    table = [line for line in block.splitlines() if line.startswith("| ") and not line.startswith("| change")]
+    assert len(table) == len(status)
+    for r in status:
+        assert f"| {r['change']} | {r['date'] or ''} | {r['goalLabel']} |" in block

@@ -1,6 +1,7 @@
 """The README's figures, generated from the record: the counts table, the gap lists as of the
 brief's date and as of the date the README was generated, the headline numbers the findings
-quote, and the three-way table (EU, US, UK) with its findings. Each sits between
+quote, the three-way table (EU, US, UK) with its findings, and the diff from the brief's date (the goals whose
+status changed and the divergences that appeared; joint instruments and events counted). Each sits between
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``; a test regenerates them (with the
 date written in the README) and fails when they drift.
 
@@ -45,6 +46,9 @@ def figures(ds: Any, as_of: str) -> dict[str, Any]:
         "violations": len(report.violations),
         "warnings": len(report.warnings),
         "three_way": three_way_block(ds, as_of),
+        "diff": diff_block(ds, as_of),
+        "uncertain_facts": len(catalogue.run(catalogue.find("report/uncertain-facts"), ds).rows),
+        "known_gaps": len(report.infos),
     }
 
 
@@ -64,6 +68,30 @@ def three_way_block(ds: Any, as_of: str) -> str | None:
                       markdown(report)])
 
 
+DIFF_SHOWN = ("became shared", "no longer shared", "gap opened", "gap closed", "divergence appeared")
+DIFF_COUNTED = ("joint instrument entered into force", "joint instrument ended", "joint instrument struck down",
+                "joint event")
+
+
+def diff_block(ds: Any, as_of: str) -> str:
+    """`cyberkg diff --from 2020-11-26 --to AS_OF` as a Markdown table of the goals whose status changed and the
+    divergences that appeared, with one line counting the joint instruments and events (listed by the command)."""
+    from cyberkg.analysis.diff import diff
+
+    d = diff(ds, BRIEF_DATE, as_of)
+    counts = d.counts()
+    counted = ", ".join(f"{c} {counts[c]}" for c in DIFF_COUNTED)
+    lines = [f"`cyberkg diff --from {BRIEF_DATE} --to {as_of}`: {counted} (rows the command lists one per goal; "
+             "an event counts for the event window after its date). The changes of status:", "",
+             "| change | date | goal | cause |", "|---|---|---|---|"]
+    for change in DIFF_SHOWN:
+        for r in d.rows:
+            if r["change"] == change:
+                cause = str(r["cause"]).replace("|", "\\|")
+                lines.append(f"| {change} | {r['date'] or ''} | {r['goalLabel']} | {cause} |")
+    return "\n".join(lines)
+
+
 def blocks(fig: dict[str, Any]) -> dict[str, str]:
     c = fig["counts"]
     rows = ["| kind | count |", "|---|---|"]
@@ -75,6 +103,10 @@ def blocks(fig: dict[str, Any]) -> dict[str, str]:
         else:
             cell = str(c.get(main, 0))
         rows.append(f"| {title} | {cell} |")
+    if "uncertain_facts" in fig:
+        rows.append(f"| facts recorded with medium or low confidence | {fig['uncertain_facts']} |")
+    if "known_gaps" in fig:
+        rows.append(f"| known gaps the curators recorded (`validate --info`) | {fig['known_gaps']} |")
     jq = """jq -r '.[] | select(.status == "gap") | .label'"""  # the JSON lists covered goals too (#15)
     listing = ["```text", f"$ cyberkg gaps --as-of {BRIEF_DATE} --format json | {jq}",
                *fig["gaps_brief"], "", f"$ cyberkg gaps --as-of {fig['as_of']} --format json | {jq}",
@@ -87,7 +119,7 @@ def blocks(fig: dict[str, Any]) -> dict[str, str]:
                 f"{fig['violations']} violations, {fig['warnings']} warnings.")
     three = fig.get("three_way") or f"(the record has no sides {', '.join(THREE)}: no three-way table)"
     return {"record-counts": "\n".join(rows), "gap-lists": "\n".join(listing), "headline": headline,
-            "three-way": three}
+            "three-way": three, "diff": fig.get("diff") or "(no diff computed)"}
 
 
 def render(text: str, fig: dict[str, Any]) -> str:
