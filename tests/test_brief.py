@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cyberkg.analysis import brief
+from cyberkg.analysis import brief, brief_data
 from cyberkg.views import report_html, report_md
 from cyberkg.views.viz import external_references
 from report_fixtures import build_report_ds, make_report_home
@@ -50,7 +50,7 @@ def ds(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def data(ds):  # type: ignore[no-untyped-def]
-    return brief.build(ds, AS_OF)
+    return brief_data.build(ds, AS_OF)
 
 
 def sentences(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -189,7 +189,7 @@ def test_pdf_of_the_tiny_record_is_a4_deterministic_and_its_text_matches_golden(
 def test_the_shipped_record_brief_prints_to_at_most_six_pages_that_turn_into_images(real_ds, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from cyberkg.views.pdf import html_to_pdf
 
-    data = brief.build(real_ds, "today")
+    data = brief_data.build(real_ds, "today")
     first_ten = data["sources"][:10]
     assert all(s["official"] for s in first_ten), [s["title"] for s in first_ten if not s["official"]]
     pdf = tmp_path / "brief.pdf"
@@ -282,7 +282,7 @@ def test_official_sources_are_those_on_an_official_domain_of_their_issuer(tmp_pa
     assert rows["on-home"] == ("true", "false") and rows["subdomain"] == ("true", "false")
     assert rows["elsewhere"] == ("false", "false")
     assert rows["news"][1] == "true"
-    ctx = brief.read_context(ds)
+    ctx = brief_data.read_context(ds)
     assert ctx.source_rank["https://w3id.org/cyberkg/id/source/on-home"] == 0
     assert ctx.source_rank["https://w3id.org/cyberkg/id/source/elsewhere"] == 1
     assert ctx.source_rank["https://w3id.org/cyberkg/id/source/news"] == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cyberkg.analysis.brief import build as build_report  # the report with its brief first
+from cyberkg.analysis.brief_data import build as build_report  # the report with its brief first
 from cyberkg.views import report_html
 from cyberkg.views.viz import HEADLESS_CHROMIUM_ARGS
 from report_fixtures import build_report_ds

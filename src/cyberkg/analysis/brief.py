@@ -3,13 +3,17 @@ report's data (no hand-written claim), each citing its most authoritative source
 
 :func:`compose` is pure: it reads the report data (:func:`cyberkg.analysis.report.build_report`)
 plus what the record says about sides, sources and inputs (:class:`Context`, read by
-:func:`read_context`) and returns the brief as plain data — a title for the chosen pair of sides,
-warnings for empty answers, and sections of sentences, each with its sources. The views render it
+:func:`cyberkg.analysis.brief_data.read_context`) and returns the brief as plain data — a title
+for the chosen pair of sides, warnings for empty answers, and sections of sentences, each with its
+sources. The views render it
 (:mod:`cyberkg.views.report_html`, :mod:`cyberkg.views.report_md`, :mod:`cyberkg.views.pdf`).
 
 Sources are ranked by authority: a primary source (on an official domain of its issuer, not a news
 report) first, then other documents, then news reports; a sentence cites at most
 :data:`INLINE_SOURCES` of them inline, the rest stay in the annex.
+
+Longer than 350 lines: one sentence generator per section of the brief, kept in one module so the
+wording reads as one text and is reviewed together.
 """
 
 from __future__ import annotations
@@ -18,9 +22,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-
-from cyberkg.analysis import catalogue as queries
-from cyberkg.core.output import plain
 
 INLINE_SOURCES = 2
 TOP_ACTIONS = 5
@@ -39,27 +40,6 @@ class Context:
     inputs: dict[str, Any] = field(default_factory=dict)  # what the brief was built from
     layer_changes: list[dict[str, Any]] = field(default_factory=list)  # goals whose status a layer changes
     goals_per_side: dict[str, int] = field(default_factory=dict)  # side code -> goals pursued on the date
-
-
-TYPE_SCHEME = "https://w3id.org/cyberkg/vocab/instrument-type/"
-
-
-def read_context(ds: Any) -> Context:
-    """Side labels, the authority of every source and the type labels, from the catalogue (runs on
-    the embedded store and on an endpoint alike)."""
-    ctx = Context()
-    for r in queries.run(queries.find("report/side-labels"), ds).rows:
-        code = str(plain(r["code"])).upper()
-        ctx.side_labels.setdefault(code, str(plain(r.get("label")) or code))
-    for r in queries.run(queries.find("report/official-sources"), ds).rows:
-        official = str(plain(r["official"])).lower() == "true"
-        news = str(plain(r["news"])).lower() == "true"
-        ctx.source_rank[str(r["source"])] = 2 if news else 0 if official else 1
-    for r in queries.run(queries.find("report/vocabulary-labels"), ds).rows:
-        iri = str(r["concept"])
-        if iri.startswith(TYPE_SCHEME):
-            ctx.type_labels.setdefault(iri[len(TYPE_SCHEME):], str(plain(r["label"])))
-    return ctx
 
 
 def rank_sources(report: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
@@ -370,38 +350,6 @@ def first_record_date(report: dict[str, Any]) -> str | None:
         return None
 
 
-__all__ = ["Context", "compose", "rank_sources", "read_context", "title", "warnings"]
-
-
-def record_inputs(ds: Any, curated_only: bool = False) -> dict[str, Any]:
-    """What the store holds beyond the curated record: the import layers (name, file, hash, triples)
-    from the layer index of the embedded store; and the record's fingerprint (the graph/ files)."""
-    import hashlib
-
-    from cyberkg.core import paths
-
-    out: dict[str, Any] = {"curated_only": curated_only, "layers": []}
-    h = hashlib.sha256()
-    folder = paths.graph_dir()
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".yaml", ".ttl"))
-    for f in files:
-        h.update(str(f.relative_to(folder)).encode())
-        h.update(f.read_bytes())
-    if files:
-        out["record"] = h.hexdigest()[:12]
-    if getattr(ds, "endpoint", None) is not None or curated_only:
-        return out
-    try:
-        from cyberkg.store.layers import read_index
-
-        index = read_index()
-    except Exception:  # no build folder (a memory store): no layers
-        index = {}
-    out["layers"] = [{"name": i.name, "file": i.file, "sha256": i.sha256, "triples": i.triples}
-                     for i in sorted(index.values(), key=lambda i: i.name)]
-    return out
-
-
 def inputs_text(inputs: dict[str, Any]) -> str:
     text = "the curated record" + (f" (fingerprint {inputs['record']})" if inputs.get("record") else "")
     if inputs.get("curated_only"):
@@ -438,36 +386,5 @@ def layer_changes(with_layers: dict[str, Any], curated: dict[str, Any]) -> list[
     return out
 
 
-def curated_dataset() -> Any:
-    """The curated record alone (no import layer), built in memory on Oxigraph and derived."""
-    from cyberkg.core import paths
-    from cyberkg.record.loaders import load_catalog
-    from cyberkg.record.mapping import map_catalog_nt
-    from cyberkg.store.backend import new_dataset, ontology_graph, read_turtle_dir
-    from cyberkg.store.built import populate
-
-    ds = new_dataset("oxigraph")
-    populate(ds, map_catalog_nt(load_catalog()), ontology_graph(), read_turtle_dir(paths.graph_dir() / "vocab"))
-    return ds
-
-
-def build(ds: Any, as_of: str = "today", sides: list[str] | tuple[str, str] = ("EU", "US"),
-          count_dialogues: bool = False, lang: str | None = None, curated_only: bool = False,
-          **model: Any) -> dict[str, Any]:
-    """The report data with the brief: on ``ds``, or on the curated record alone (``curated_only``).
-    With import layers in the store, each goal whose status they change is named. ``model``:
-    ``event_window``, ``min_commitment``, ``bilateral_only`` (as for the gaps)."""
-    from cyberkg.analysis.empty import goals_per_side
-    from cyberkg.analysis.report import build_report
-
-    source = curated_dataset() if curated_only else ds
-    report = build_report(source, as_of, list(sides), count_dialogues, lang=lang, **model)
-    ctx = read_context(source)
-    ctx.inputs = record_inputs(ds, curated_only)
-    ctx.goals_per_side = goals_per_side(source, report["as_of"])
-    if ctx.inputs.get("layers") and not curated_only:
-        curated = build_report(curated_dataset(), as_of, list(sides), count_dialogues, lang=lang, **model)
-        ctx.layer_changes = layer_changes(report, curated)
-        changed = {c["goal"] for c in ctx.layer_changes}
-        report = {**report, "goals": [{**g, "changed_by_layers": g["goal"] in changed} for g in report["goals"]]}
-    return enrich(report, ctx)
+__all__ = ["Context", "compose", "enrich", "inputs_text", "layer_changes", "rank_sources", "title",
+           "warnings"]

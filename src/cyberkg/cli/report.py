@@ -62,7 +62,7 @@ def report_cmd(as_of: str, sides: str, count_dialogues: bool, fmt: str, event_wi
     shared goal its status, pursuers, joint and single-side instruments, divergences and feasible
     joint actions, the record-wide figures and the network metrics. Every claim cites its sources,
     official ones first. The date defaults to today, as for `cyberkg gaps`."""
-    from cyberkg.analysis.brief import build as build_brief
+    from cyberkg.analysis.brief_data import build as build_brief
     from cyberkg.core import paths
     from cyberkg.core.atomic import write_atomic
 
