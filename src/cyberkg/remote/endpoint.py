@@ -7,6 +7,9 @@ Requests go through SPARQLWrapper with its quirks handled: a descriptive User-Ag
 (long queries), an explicit ``Accept`` per query form, the client timeout plus an optional
 server-side timeout parameter, bounded retries on 429/503 and resets, and answers checked before
 they are trusted (an HTML page, an empty 200, a body cut off mid-stream, a truncated result set).
+
+Longer than 350 lines: the SPARQLWrapper quirks, the answer checks and the re-asking in parts of
+answers a store cut at its row limit belong to one request path.
 """
 
 from __future__ import annotations

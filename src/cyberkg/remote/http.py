@@ -9,6 +9,9 @@ A user and password go as HTTP Basic unless the store asks for Digest (RFC 7616,
 unauthenticated ``HEAD`` and keeps the store's Digest challenge; each request then carries a
 Digest answer for its own method and path, and a 401 fetches a fresh nonce once before it counts
 as refused credentials.
+
+Longer than 350 lines: settings, credentials (Basic, Digest, bearer, netrc), retries and the
+error for each status are the one HTTP policy both the queries and publish follow.
 """
 
 from __future__ import annotations

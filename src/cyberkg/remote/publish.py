@@ -17,6 +17,9 @@ a publish killed before the switch leaves staging graphs behind, which the next 
 first. A store without a SPARQL Update endpoint gets the graphs by ``PUT`` one at a time (each
 graph atomic, not the set; the summary says so). Re-publishing the same build leaves the same
 triples on the store.
+
+Longer than 350 lines: staging, the switch and its fallbacks, the streamed PUT and the adaptive
+Update chunks are one publish protocol, tested as a whole.
 """
 
 from __future__ import annotations
