@@ -299,8 +299,8 @@ def test_embedded_and_oxigraph_server_give_the_same_analysis(model_home: Path,
 def test_the_snapshot_answers_as_the_per_goal_catalogue_queries(mds: Any) -> None:
     """find_gaps reads one snapshot (set-based report/*-on-date queries); each gap's details are what
     the catalogue's per-goal queries answer for that goal."""
-    from cyberkg.analysis.gaps import _one_side_rows, side_iris
-    from cyberkg.analysis.snapshot import PURSUER_KEYS, RELATED_KEYS
+    from cyberkg.analysis.gaps import side_iris
+    from cyberkg.analysis.snapshot import PURSUER_KEYS, RELATED_KEYS, _one_side_rows
 
     iris = side_iris(mds, ["EU", "US"])
     for on in ("2016-01-01", "2020-11-26", "2022-06-01"):

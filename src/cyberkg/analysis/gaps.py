@@ -17,12 +17,10 @@ from typing import Any
 from rdflib import URIRef
 
 from cyberkg.analysis.facts import STRENGTH
+from cyberkg.analysis.snapshot import COVERED, HEADLINE, Covered  # noqa: F401 (HEADLINE, COVERED: the queries, named here too)
 from cyberkg.core.errors import QueryError
 from cyberkg.core.output import plain
 
-HEADLINE = "gaps/shared-goals-without-joint-instrument"
-COVERED = "gaps/shared-goals-with-joint-instrument"
-SCOPES = ("bilateral", "plurilateral", "multilateral")  # closest partnership first
 CL = "https://w3id.org/cyberkg/vocab/commitment-level/"
 
 
@@ -46,25 +44,6 @@ class PossibleGap:
     label: str
     joint: list[dict[str, Any]]
     uncertain: list[dict[str, Any]]
-
-
-@dataclass
-class Covered:
-    """A shared goal with joint coverage on the date: the joint instrument rows (lifecycle,
-    commitment, scope, partners) and the strongest of them as ``coverage`` {commitment, scope}."""
-
-    goal: str
-    label: str
-    joint: list[dict[str, Any]]
-
-    @property
-    def coverage(self) -> dict[str, Any]:
-        def rank(j: dict[str, Any]) -> tuple[int, int, str]:
-            return int(j.get("strength") or 0), -SCOPES.index(j.get("scope") or "multilateral"), str(j["instrument"])
-
-        best = max(self.joint, key=rank)
-        return {"commitment": best.get("commitment"), "scope": best.get("scope"), "instrument": best["instrument"],
-                "label": best["label"]}
 
 
 @dataclass
@@ -200,37 +179,6 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
                      min_commitment, bilateral_only)
 
 
-def _one_side_rows(rows: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """single-side-instruments-for-goal rows (one per third partner) -> one row per instrument with
-    its partners' labels ("Germany (EU member state, not the EU)")."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in rows:
-        key = (str(r["side"]), str(r["instrument"]))
-        row = out.setdefault(key, {**{k: plain(r.get(k)) for k in ("instrument", "label", "type", "start",
-                                                                   "lifecycle", "commitment")},
-                                   "scope": plain(r.get("scope")) or None, "partners": []})
-        if r.get("partner") is not None:
-            label = str(plain(r.get("partnerLabel")) or r["partner"])
-            member = plain(r.get("memberOf"))
-            text = f"{label} ({member} member state, not the {member})" if member else label
-            if text not in row["partners"]:
-                row["partners"].append(text)
-                row["partners"].sort()
-    return out
-
-
-def _covered(rows: list[Any]) -> list[Covered]:
-    """shared-goals-with-joint-instrument rows -> the covered goals, each with its joint instruments."""
-    by_goal: dict[str, Covered] = {}
-    for r in rows:
-        c = by_goal.setdefault(str(r["goal"]), Covered(str(r["goal"]), str(r["label"]), []))
-        if any(j["instrument"] == str(r["instrument"]) for j in c.joint):
-            continue
-        c.joint.append({"instrument": str(r["instrument"]), "label": str(r["instrumentLabel"]),
-                        "type": plain(r["type"]), "start": plain(r["start"]), "lifecycle": plain(r.get("lifecycle")),
-                        "commitment": plain(r.get("commitment")), "strength": int(plain(r.get("strength")) or 0),
-                        "scope": plain(r.get("scope")), "partners": []})
-    return sorted(by_goal.values(), key=lambda c: (c.label, c.goal))
 
 
 def _feasible_and_doubts(ds: Any, gaps: list[Gap], facts: Any, as_of: str, sides: tuple[str, str],

@@ -8,7 +8,7 @@ pursuits, one-side instruments, joint instruments on related goals) — and grou
 ``Snapshot``
     ``as_of`` (ISO date), ``sides`` (two codes), the model options (``event_window`` years,
     ``min_commitment``, ``bilateral_only``, ``count_dialogues``) and, per goal IRI:
-    ``gaps`` {goal: label} (shared, no joint coverage), ``covered`` [:class:`~cyberkg.analysis.gaps.Covered`]
+    ``gaps`` {goal: label} (shared, no joint coverage), ``covered`` [:class:`Covered`]
     (shared, with joint instrument rows and the strongest ``coverage``), ``pursuers``
     {goal: {side: [pursuer row]}}, ``alone`` / ``with_partners`` {goal: {side: [instrument row]}}
     and ``related`` {goal: [related joint row]}.
@@ -29,6 +29,62 @@ from typing import Any
 from cyberkg.analysis import catalogue as queries
 from cyberkg.core.output import plain
 
+SCOPES = ("bilateral", "plurilateral", "multilateral")  # closest partnership first
+HEADLINE = "gaps/shared-goals-without-joint-instrument"
+COVERED = "gaps/shared-goals-with-joint-instrument"
+
+
+@dataclass
+class Covered:
+    """A shared goal with joint coverage on the date: the joint instrument rows (lifecycle,
+    commitment, scope, partners) and the strongest of them as ``coverage`` {commitment, scope}."""
+
+    goal: str
+    label: str
+    joint: list[dict[str, Any]]
+
+    @property
+    def coverage(self) -> dict[str, Any]:
+        def rank(j: dict[str, Any]) -> tuple[int, int, str]:
+            return int(j.get("strength") or 0), -SCOPES.index(j.get("scope") or "multilateral"), str(j["instrument"])
+
+        best = max(self.joint, key=rank)
+        return {"commitment": best.get("commitment"), "scope": best.get("scope"), "instrument": best["instrument"],
+                "label": best["label"]}
+
+
+def _one_side_rows(rows: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """single-side-instruments-for-goal rows (one per third partner) -> one row per instrument with
+    its partners' labels ("Germany (EU member state, not the EU)")."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (str(r["side"]), str(r["instrument"]))
+        row = out.setdefault(key, {**{k: plain(r.get(k)) for k in ("instrument", "label", "type", "start",
+                                                                   "lifecycle", "commitment")},
+                                   "scope": plain(r.get("scope")) or None, "partners": []})
+        if r.get("partner") is not None:
+            label = str(plain(r.get("partnerLabel")) or r["partner"])
+            member = plain(r.get("memberOf"))
+            text = f"{label} ({member} member state, not the {member})" if member else label
+            if text not in row["partners"]:
+                row["partners"].append(text)
+                row["partners"].sort()
+    return out
+
+
+def _covered(rows: list[Any]) -> list[Covered]:
+    """shared-goals-with-joint-instrument rows -> the covered goals, each with its joint instruments."""
+    by_goal: dict[str, Covered] = {}
+    for r in rows:
+        c = by_goal.setdefault(str(r["goal"]), Covered(str(r["goal"]), str(r["label"]), []))
+        if any(j["instrument"] == str(r["instrument"]) for j in c.joint):
+            continue
+        c.joint.append({"instrument": str(r["instrument"]), "label": str(r["instrumentLabel"]),
+                        "type": plain(r["type"]), "start": plain(r["start"]), "lifecycle": plain(r.get("lifecycle")),
+                        "commitment": plain(r.get("commitment")), "strength": int(plain(r.get("strength")) or 0),
+                        "scope": plain(r.get("scope")), "partners": []})
+    return sorted(by_goal.values(), key=lambda c: (c.label, c.goal))
+
 PURSUER_KEYS = ("actor", "actorLabel", "since", "source", "sourceTitle", "url", "inferredFrom", "inferredLabel")
 RELATED_KEYS = ("relation", "relatedGoal", "relatedLabel", "instrument", "label", "type", "start")
 
@@ -42,7 +98,7 @@ class Snapshot:
     bilateral_only: bool
     count_dialogues: bool
     gaps: dict[str, str] = field(default_factory=dict)
-    covered: list[Any] = field(default_factory=list)  # cyberkg.analysis.gaps.Covered
+    covered: list[Any] = field(default_factory=list)  # Covered
     pursuers: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     alone: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     with_partners: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
@@ -54,8 +110,6 @@ def read(ds: Any, as_of: str, sides: tuple[str, str], params: dict[str, str], fl
     """The snapshot for ``params`` (sideA, sideB, asOf, eventWindow) and ``flags`` (countDialogues,
     minCommitment, bilateralOnly), as :func:`cyberkg.analysis.gaps.find_gaps` binds them. Without
     ``details`` only the gaps and the covered goals are read (two queries)."""
-    from cyberkg.analysis.gaps import COVERED, HEADLINE, _covered, _one_side_rows
-
     snap = Snapshot(as_of, sides, event_window, min_commitment, bilateral_only,
                     flags.get("countDialogues") == "true")
     for r in queries.run(queries.find(HEADLINE), ds, {**params, **flags}).rows:
