@@ -10,6 +10,9 @@ between the counterpart bodies of the two sides; under a covered goal, its joint
 
 Reads whatever the analysis gives (``Gap.feasible`` rows, ``coverage``, ``functions``) and degrades
 gracefully when a field is missing: the view says what it fell back to.
+
+Longer than 350 lines: the rows, the groups, the actions and their coordinates form one layout whose
+parts share the same geometry constants; split, each piece would need the others' measures.
 """
 
 from __future__ import annotations
