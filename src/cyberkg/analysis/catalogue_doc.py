@@ -99,8 +99,10 @@ parameters, on each. What each rule avoids was seen on one of them:
    the estimate, not the run time): many nested `EXISTS` joined by `&&` in one `FILTER` reach it
    on the full record (the gap queries of the #15 rewrite: 430–853 s estimated; the earlier forms
    ran in 0.1–3 s). The estimate depends on the data: the matrix test says whether a query passes.
-12. **Inside an `OPTIONAL`, filter on variables bound by triple patterns**, not on ones made by
-   `BIND` outside it (`?sideA` from `BIND(COALESCE(…))`): Virtuoso then drops every row of the query.
+12. **Inside an `OPTIONAL`, a `(NOT) EXISTS` or `FILTER` sees only the `OPTIONAL`'s own variables on
+   Virtuoso** (with a `BIND`-made outer variable it dropped every row; with a triple-bound one it
+   tested nothing): bind them again inside it (`OPTIONAL { … ?thisSide a cyber:Side . FILTER NOT
+   EXISTS { ?party cyber:hasSide ?thisSide } }`) — the left join matches them with the outer ones.
 
 This file is generated from the headers (`python -m cyberkg.analysis.catalogue_doc`); a test fails when it drifts.
 
