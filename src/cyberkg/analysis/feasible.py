@@ -142,11 +142,19 @@ def _date(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else day(value)
 
 
-def _row(inst: Instrument, a: str, b: str) -> dict[str, Any]:
-    row = inst.brief()
-    row["functions"] = sorted(_functions(inst))
-    row["partners"] = _third_partners(inst, a, b)
-    return row
+def _row(inst: Instrument, a: str, b: str, facts: Facts | None = None) -> dict[str, Any]:
+    """The instrument's brief row with its functions and third partners: computed once per
+    instrument and pair of sides when ``facts`` holds the cache, each call a fresh copy (the same
+    instruments recur in every gap's actions: 91k rows for 109 gaps at 240k triples)."""
+    cache: dict[Any, Any] = facts.cache.setdefault(("feasible-row", a, b), {}) if facts is not None else {}
+    row = cache.get(inst.iri)
+    if row is None:
+        row = inst.brief()
+        row["functions"] = sorted(_functions(inst))
+        row["partners"] = _third_partners(inst, a, b)
+        cache[inst.iri] = row
+    return {**row, "sources": list(row["sources"]), "functions": list(row["functions"]),
+            "partners": list(row["partners"])}
 
 
 def feasible_actions(goal: str, alone: dict[str, list[dict[str, Any]]] | None, facts: Facts, on: dt.date,
@@ -192,18 +200,16 @@ def _action(f: str, goal: str, one_side: dict[str, dict[str, list[Instrument]]],
               partners: list[str] | None = None) -> None:
         insts = sorted({i.iri: i for i in insts}.values(), key=lambda i: (i.start or dt.date.min, i.iri))
         behind.extend(insts)
-        bases.append({"basis": name, "text": text, "instruments": [_row(i, a, b) for i in insts],
+        bases.append({"basis": name, "text": text, "instruments": [_row(i, a, b, facts) for i in insts],
                       "incidents": incs or [], "partners": partners or []})
 
     if one_side[a].get(f) and one_side[b].get(f):
         basis("commonality", one_side[a][f] + one_side[b][f], "both sides use it for the goal without the other")
-    started = [i for i in facts.instruments.values() if f in _functions(i) and i.started(on)]
-    joint = [i for i in started if i.side_class(a, b) == "joint"]
+    joint, with_partners = _precedents(f, facts, on, sides)
     if joint:
         for_goal = any(goal in i.serves for i in joint)
         basis("joint-precedent", joint, "the two sides already did it together"
               + ("" if for_goal else ", for other goals"))
-    with_partners = {s: [i for i in started if i.side_class(a, b) == s and _third_partners(i, a, b)] for s in sides}
     if with_partners[a] and with_partners[b]:
         partners = sorted({p for s in sides for i in with_partners[s] for p in _third_partners(i, a, b)})
         basis("third-partner-precedent", with_partners[a] + with_partners[b],
@@ -222,17 +228,51 @@ def _action(f: str, goal: str, one_side: dict[str, dict[str, list[Instrument]]],
     if not bases:
         return None
     limited, blocked = _divergences(f, goal, facts, on)
-    venue = _venue(goal, facts, on, sides, window)
+    venue = _venue_once(goal, facts, on, sides, window)
     counterparts = {s: sorted({p for i in behind for p in _side_parties(i, s)}) for s in sides}
     score = _score(bases, behind, on, limited, blocked, venue, sides)
     sources = sorted({s for i in behind for s in i.sources} | {s for d in limited for s in d["sources"]}
                      | {s for d in (blocked or {}).get("divergences", []) for s in d["sources"]})
     return {"function": f, "action": action_name(f), "bases": bases, "counterparts": counterparts, "venue": venue,
             "limited_by": limited, "blocked": blocked, "score": score["total"], "score_parts": score,
-            "instruments": {s: [_row(i, a, b) for i in sorted({x.iri: x for x in behind
+            "instruments": {s: [_row(i, a, b, facts) for i in sorted({x.iri: x for x in behind
                                                                 if s in x.sides}.values(), key=lambda i: i.iri)]
                             for s in sides},
             "sources": sources, "citations": [facts.cite(s) for s in sources]}
+
+
+def _precedents(f: str, facts: Facts, on: dt.date, sides: tuple[str, str]
+                ) -> tuple[list[Instrument], dict[str, list[Instrument]]]:
+    """The instruments with function ``f`` started by ``on``: the joint ones, and per side those with
+    third partners — the same for every goal, so read once per function, date and pair of sides
+    (from an index of the instruments by function, in the record's order)."""
+    key = ("feasible-precedents", f, on, sides)
+    if key not in facts.cache:
+        if "feasible-by-function" not in facts.cache:
+            index: dict[str, list[Instrument]] = {}
+            for inst in facts.instruments.values():
+                for fn in _functions(inst):
+                    index.setdefault(fn, []).append(inst)
+            facts.cache["feasible-by-function"] = index
+        a, b = sides
+        started = [i for i in facts.cache["feasible-by-function"].get(f, []) if i.started(on)]
+        joint = [i for i in started if i.side_class(a, b) == "joint"]
+        with_partners = {s: [i for i in started if i.side_class(a, b) == s and _third_partners(i, a, b)]
+                         for s in sides}
+        facts.cache[key] = (joint, with_partners)
+    joint, with_partners = facts.cache[key]
+    return list(joint), {s: list(v) for s, v in with_partners.items()}
+
+
+def _venue_once(goal: str, facts: Facts, on: dt.date, sides: tuple[str, str],
+                window: int = EVENT_WINDOW) -> dict[str, Any] | None:
+    """:func:`_venue`, computed once per goal, date, sides and window (each action of a gap asks);
+    each call a fresh copy."""
+    key = ("feasible-venue", goal, on, sides, window)
+    if key not in facts.cache:
+        facts.cache[key] = _venue(goal, facts, on, sides, window)
+    venue = facts.cache[key]
+    return None if venue is None else {**venue, "sources": list(venue["sources"])}
 
 
 def _divergences(f: str, goal: str, facts: Facts, on: dt.date) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -261,13 +301,14 @@ def _venue(goal: str, facts: Facts, on: dt.date, sides: tuple[str, str],
     a, b = sides
     broader = facts.ancestors.get(goal, set())
     best: tuple[tuple[int, int, str], Instrument, str] | None = None
-    for inst in facts.instruments.values():
-        if "dialogue" not in _functions(inst) or inst.side_class(a, b) != "joint" or not inst.started(on):
-            continue
-        if inst.end is not None and inst.end <= on:
-            continue
-        if getattr(inst, "lifecycle", "standing") == "event" and not _covers(inst, on, window):
-            continue
+    key = ("feasible-venues", on, sides, window)  # the joint dialogues open on the date: once per date
+    if key not in facts.cache:
+        facts.cache[key] = [
+            inst for inst in facts.instruments.values()
+            if "dialogue" in _functions(inst) and inst.side_class(a, b) == "joint" and inst.started(on)
+            and not (inst.end is not None and inst.end <= on)
+            and not (getattr(inst, "lifecycle", "standing") == "event" and not _covers(inst, on, window))]
+    for inst in facts.cache[key]:
         if goal in inst.addresses:
             how, rank = "its agenda addresses the goal", 0
         elif inst.addresses & broader:
