@@ -212,7 +212,9 @@ def gaps(as_of: str, sides: str, count_dialogues: bool, event_window: int, min_c
                        event_window=event_window, min_commitment=min_commitment, bilateral_only=bilateral_only)
     _warn_if_empty(ds, report, fmt)
     if fmt == "json":
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        from cyberkg.core.json_text import dumps as json_text  # the stdlib's bytes, faster (#20)
+
+        click.echo(json_text(report.to_json()))
         return
     if fmt == "table":  # one block per gap, wrapped to the terminal (cyberkg.views.gaps_text)
         from cyberkg.views.gaps_text import blocks
