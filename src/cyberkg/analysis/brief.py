@@ -150,7 +150,8 @@ def _findings(r: dict[str, Any], ctx: Context) -> list[dict[str, Any]]:
         out.append(_sentence("No shared goal is without a joint instrument in force."))
     doubt = [g["label"] for g in goals if g.get("uncertain")]
     if doubt:
-        out.append(_sentence(f"Uncertain: {_names(doubt)} rest(s) on facts recorded with medium or low confidence "
+        verb = "rests" if len(doubt) == 1 else "rest"
+        out.append(_sentence(f"Uncertain: {_names(doubt)} {verb} on facts recorded with medium or low confidence "
                              "(see the annex)."))
     return out
 
