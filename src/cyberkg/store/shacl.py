@@ -113,7 +113,10 @@ def _value_test(g: Graph, node: Any, where: str) -> str:
             raise ShapeError(f"{where}: unknown sh:nodeKind {kind}")
         tests.append(NODE_KINDS[URIRef(str(kind))])
     for cls in g.objects(node, SH["class"]):
-        tests.append(f"EXISTS {{ ?value rdf:type/rdfs:subClassOf* {_n3(cls)} }}")
+        # the class itself and its subclasses (+) apart: Virtuoso misses a * path's zero-length
+        # match inside EXISTS/MINUS (queries/README.md, portability rule 10)
+        tests.append(f"(EXISTS {{ ?value rdf:type {_n3(cls)} }} || "
+                     f"EXISTS {{ ?value rdf:type/rdfs:subClassOf+ {_n3(cls)} }})")
     for lst in g.objects(node, SH["in"]):
         tests.append(f"?value IN ({', '.join(_n3(x) for x in Collection(g, lst))})")
     for pat in g.objects(node, SH.pattern):
@@ -144,7 +147,8 @@ def _property_checks(g: Graph, node_shape: Any, prop: Any, targets: str) -> Iter
     others = {p for p in g.predicates(prop, None)} & {SH.datatype, SH.nodeKind, SH["in"], SH.pattern, SH["or"]}
     if len(classes) == 1 and not others:  # set-based: every value minus the class's instances, once
         yield Check(name, sev, shown, msg, f"SELECT ?this ?value WHERE {{ {{ {targets} ?this {path} ?value . }} "
-                                           f"MINUS {{ ?valueClass rdfs:subClassOf* {_n3(classes[0])} . "
+                                           f"MINUS {{ ?value rdf:type {_n3(classes[0])} }} "
+                                           f"MINUS {{ ?valueClass rdfs:subClassOf+ {_n3(classes[0])} . "
                                            f"?value rdf:type ?valueClass . }} }}")
     else:
         value_test = _value_test(g, prop, where)
