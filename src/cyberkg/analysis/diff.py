@@ -68,9 +68,10 @@ def _date(text: str | dt.date, name: str) -> dt.date:
 
 
 def _state(ds: Any, on: dt.date, codes: list[str], count_dialogues: bool,
-           event_window: int) -> tuple[dict[str, str], dict[str, Any]]:
-    """Gap goals (IRI -> label) and covered goals (IRI -> (label, joint instrument IRIs)) on ``on``."""
-    report = find_gaps(ds, on, codes, count_dialogues, details=False, event_window=event_window)
+           event_window: int, facts: Facts | None = None) -> tuple[dict[str, str], dict[str, Any]]:
+    """Gap goals (IRI -> label) and covered goals (IRI -> (label, joint instrument IRIs)) on ``on``
+    (the snapshot kept with ``facts`` when one was read for the date)."""
+    report = find_gaps(ds, on, codes, count_dialogues, details=False, event_window=event_window, facts=facts)
     covered = {c.goal: (c.label, {j["instrument"] for j in c.joint}) for c in report.covered}
     return {g.goal: g.label for g in report.gaps}, covered
 
@@ -90,8 +91,8 @@ def diff(ds: Any, date_from: str | dt.date = "2020-11-26", date_to: str | dt.dat
     if len(codes) != 2 or codes[0] == codes[1]:
         raise QueryError("diff compares two different sides, e.g. --sides EU,US")
     facts = facts if facts is not None else load_facts(ds)
-    gaps0, cov0 = _state(ds, a_day, codes, count_dialogues, event_window)
-    gaps1, cov1 = _state(ds, b_day, codes, count_dialogues, event_window)
+    gaps0, cov0 = _state(ds, a_day, codes, count_dialogues, event_window, facts)
+    gaps1, cov1 = _state(ds, b_day, codes, count_dialogues, event_window, facts)
     out = Diff(a_day.isoformat(), b_day.isoformat(), codes, count_dialogues)
     rows = out.rows
 

@@ -301,14 +301,14 @@ def _venue(goal: str, facts: Facts, on: dt.date, sides: tuple[str, str],
     a, b = sides
     broader = facts.ancestors.get(goal, set())
     best: tuple[tuple[int, int, str], Instrument, str] | None = None
-    key = ("feasible-venues", on, sides, window)  # the joint dialogues open on the date: once per date
-    if key not in facts.cache:
-        facts.cache[key] = [
+    open_key = ("feasible-venues", on, sides, window)  # the joint dialogues open on the date: once per date
+    if open_key not in facts.cache:
+        facts.cache[open_key] = [
             inst for inst in facts.instruments.values()
             if "dialogue" in _functions(inst) and inst.side_class(a, b) == "joint" and inst.started(on)
             and not (inst.end is not None and inst.end <= on)
             and not (getattr(inst, "lifecycle", "standing") == "event" and not _covers(inst, on, window))]
-    for inst in facts.cache[key]:
+    for inst in facts.cache[open_key]:
         if goal in inst.addresses:
             how, rank = "its agenda addresses the goal", 0
         elif inst.addresses & broader:
