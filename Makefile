@@ -21,7 +21,6 @@ $(STAMP): pyproject.toml
 run: setup
 	@$(BIN)/cyberkg build
 	@$(BIN)/cyberkg export --format turtle --derived -o build/cyberkg.ttl
-	@echo "wrote build/cyberkg.ttl (Turtle with the derived triples)"
 	@$(BIN)/cyberkg report --as-of today -o build/report.html
 	@echo
 	@$(BIN)/cyberkg summary --as-of 2020-11-26 --as-of today
