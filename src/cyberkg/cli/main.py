@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from cyberkg import __version__
+from cyberkg.cli.options import bilateral_only_option, event_window_option, min_commitment_option
 from cyberkg.core.errors import CyberkgError
 from cyberkg.core.output import FORMATS, render
 
@@ -184,14 +185,9 @@ def query(name: str, params: tuple[str, ...], fmt: str, lang: str | None, endpoi
 @click.option("--sides", default="EU,US", show_default=True,
               help="The two sides to compare, by code; three or more (EU,US,UK): which pairs are joined per goal.")
 @click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
-@click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
-              help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
-                   "practice after its date.")
-@click.option("--min-commitment", "min_commitment", default=None,
-              type=click.Choice(["binding", "institutional", "political", "operational"]),
-              help="Count only joint coverage at this commitment level or stronger.")
-@click.option("--bilateral-only", "bilateral_only", is_flag=True,
-              help="Count only bilateral joint instruments (every party on one of the two sides).")
+@event_window_option
+@min_commitment_option
+@bilateral_only_option
 @format_option
 @lang_option
 @endpoint_option

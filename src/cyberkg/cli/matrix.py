@@ -6,6 +6,7 @@ import json
 
 import click
 
+from cyberkg.cli.options import event_window_option
 from cyberkg.core.output import FORMATS, render
 
 
@@ -13,9 +14,7 @@ from cyberkg.core.output import FORMATS, render
 @click.option("--as-of", "as_of", default="today", show_default=True,
               help="Date of the analysis: YYYY-MM-DD or today (the default, as for gaps and report).")
 @click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
-@click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
-              help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
-                   "practice after its date.")
+@event_window_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="Output format for rows.")
 @click.option("--endpoint", envvar="CYBERKG_ENDPOINT", default=None, metavar="URL",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from cyberkg.cli.options import bilateral_only_option, event_window_option, min_commitment_option
 from cyberkg.core.output import FORMATS, render
 
 DEFAULT_NAME = "report"  # build/report.html (the build folder: CYBERKG_BUILD_DIR, else build/)
@@ -38,14 +39,9 @@ def _sides(text: str) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "pdf"]), default="html", show_default=True,
               help="html: one self-contained page (opens offline; prints to A4); md: Markdown for a forge; json: "
                    "the data; pdf: the brief as an A4 PDF (printed by headless Chromium), --annex adds the detail.")
-@click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
-              help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
-                   "practice after its date.")
-@click.option("--min-commitment", "min_commitment", default=None,
-              type=click.Choice(["binding", "institutional", "political", "operational"]),
-              help="Count only joint coverage at this commitment level or stronger.")
-@click.option("--bilateral-only", "bilateral_only", is_flag=True,
-              help="Count only bilateral joint instruments (parties from the two sides only).")
+@event_window_option
+@min_commitment_option
+@bilateral_only_option
 @click.option("--annex/--no-annex", "annex", default=None,
               help="Add the full detail after the brief (default: yes for html, md and json; no for pdf).")
 @click.option("--curated-only", is_flag=True, help="Leave imported layers out: the curated record alone.")
@@ -111,9 +107,7 @@ def report_cmd(as_of: str, sides: str, count_dialogues: bool, fmt: str, event_wi
 @click.option("--to", "date_to", default="today", show_default=True, help="The later date (or 'today').")
 @click.option("--sides", default="EU,US", show_default=True, help="The two sides to compare, by code.")
 @click.option("--count-dialogues", is_flag=True, help="Count dialogues and fora as joint instruments.")
-@click.option("--event-window", "event_window", default=2, show_default=True, type=click.IntRange(0, 100),
-              help="Years an event (exercise, operation, statement, listing, indictment) counts as evidence of "
-                   "practice after its date.")
+@event_window_option
 @format_option
 @endpoint_option
 def diff_cmd(date_from: str, date_to: str, sides: str, count_dialogues: bool, event_window: int, fmt: str,
