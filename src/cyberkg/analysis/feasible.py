@@ -23,6 +23,9 @@ agenda covers G (it addresses G, else a broader goal, else a narrower one; stand
 latest). **limited_by**: divergences (started by the date) recorded as limiting the function;
 **blocked**: a divergence on G (or a broader or narrower goal) recorded as ruling the function out.
 **Score** (:data:`SCORE_RULE`): deterministic, its parts shown.
+
+Longer than 350 lines: the four bases, the counterparts, the venue, the limits and the score are one
+rule (the brief's method); the per-date indexes that keep it fast at scale live beside it.
 """
 
 from __future__ import annotations
