@@ -146,9 +146,15 @@ def term(b: dict[str, str]) -> Any:
 def sparqlwrapper_rows(endpoint: str, text: str) -> list[dict[str, Any]]:
     from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
+    from SPARQLWrapper import SELECT
+
     sw = SPARQLWrapper(endpoint, agent="cyberkg-tests")
     sw.setMethod(POST)
     sw.setQuery(text)
+    # SPARQLWrapper 2.0 guesses the query form from the text with only every other '#' line of a
+    # comment block removed, so a header word like "addresses" reads as an ADD update (and it sends
+    # update=…): a client states the form, as queries/README.md says
+    sw.queryType = SELECT
     sw.setReturnFormat(JSON)
     data = sw.query().convert()
     names = data["head"]["vars"]

@@ -28,6 +28,10 @@ queries join on: without `--derived` they answer nothing. A test loads this expo
 pyoxigraph store and into rdflib, runs every file as it stands and compares the rows with `cyberkg
 query`.
 
+From Python, SPARQLWrapper 2.0 guesses a query's form from its text but removes only every other
+line of a block of `#` comments, so a header word such as "addresses" makes it send the query as an
+ADD update: set `sw.queryType = SELECT` (or CONSTRUCT) after `setQuery` (`tests/test_serve.py`).
+
 ## Parameters
 
 Parameters follow grlc's naming (`?__name` optional, with `_iri` or `_xsd_date`, `_xsd_boolean`, …
