@@ -144,9 +144,7 @@ def term(b: dict[str, str]) -> Any:
 
 
 def sparqlwrapper_rows(endpoint: str, text: str) -> list[dict[str, Any]]:
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
-
-    from SPARQLWrapper import SELECT
+    from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
 
     sw = SPARQLWrapper(endpoint, agent="cyberkg-tests")
     sw.setMethod(POST)
