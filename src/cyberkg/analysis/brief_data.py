@@ -18,10 +18,9 @@ TYPE_SCHEME = "https://w3id.org/cyberkg/vocab/instrument-type/"
 def read_context(ds: Any) -> Context:
     """Side labels, the authority of every source and the type labels, from the catalogue (runs on
     the embedded store and on an endpoint alike)."""
-    ctx = Context()
-    for r in queries.run(queries.find("report/side-labels"), ds).rows:
-        code = str(plain(r["code"])).upper()
-        ctx.side_labels.setdefault(code, str(plain(r.get("label")) or code))
+    from cyberkg.analysis.empty import side_labels
+
+    ctx = Context(side_labels=side_labels(ds))
     for r in queries.run(queries.find("report/official-sources"), ds).rows:
         official = str(plain(r["official"])).lower() == "true"
         news = str(plain(r["news"])).lower() == "true"

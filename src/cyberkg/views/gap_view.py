@@ -90,22 +90,6 @@ def commitment_of(node: dict[str, Any], fallback_type: str | None = None) -> tup
     return TYPE_COMMITMENT.get(t, "operational"), "type"
 
 
-def _wrap(text: str, width: int = 24, lines: int = 2) -> str:
-    words, out, cur = text.split(), [], ""
-    for w in words:
-        if cur and len(cur) + 1 + len(w) > width:
-            out.append(cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}".strip()
-    if cur:
-        out.append(cur)
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1][: width - 1].rstrip() + "…"
-    return "\n".join(x if len(x) <= width else x[: width - 1] + "…" for x in out)
-
-
 def covered_goals(ds: Any, report: Any) -> list[dict[str, Any]]:
     """Shared goals covered by a joint instrument on the report's date: from the report when it
     carries them, else the catalogue query ``gaps/shared-goals-with-joint-instrument``."""
