@@ -146,3 +146,38 @@ def test_copy_from_copies_every_quad(loaded: adapter.StoreAdapter, backend: str)
     target.copy_from(loaded)
     assert target.graph_names() == loaded.graph_names() and target.count() == loaded.count() == 12
     assert sorted(target.graph_nt(G2).splitlines()) == sorted(loaded.graph_nt(G2).splitlines())
+
+
+@pytest.mark.parametrize("backend", ["memory", "oxigraph"])
+def test_copy_from_can_leave_one_graph_out(loaded: adapter.StoreAdapter, backend: str) -> None:
+    target = adapter.of(store.new_dataset(backend))
+    target.copy_from(loaded, skip=G1)
+    assert target.graph_names() == [G2] and target.count() == 1
+    assert target.graph_nt(G2).strip() == loaded.graph_nt(G2).strip()
+
+
+def test_the_build_writes_the_same_quads_as_it_derives_in_memory(tiny_env: Path, tmp_path: Path) -> None:
+    """The on-disk store (curated graph written by a second thread, the rest copied from memory)
+    holds exactly the quads of the in-memory build."""
+    built, _ = store.build()
+    mem, _ = store.build(backend="memory")
+    try:
+        a, b = adapter.of(built), adapter.of(mem)
+        assert a.graph_names() == b.graph_names()
+        for g in a.graph_names():
+            assert sorted(a.graph_nt(g).splitlines()) == sorted(b.graph_nt(g).splitlines()), g
+    finally:
+        store.release(built)
+
+
+def test_a_failing_disk_writer_leaves_the_previous_version_current(tiny_env: Path, tmp_path: Path) -> None:
+    from cyberkg.record.mapping import NTriples
+
+    built, _ = store.build()
+    store.release(built)
+    current = (tmp_path / "build" / "store").resolve()
+    bad = NTriples(b"<http://example.org/a> <http://example.org/p> not-a-term .\n", 1)
+    with pytest.raises(StoreError, match=r"not-a-term|example\.org/a"):
+        store.build(curated=bad, validate=False)
+    assert (tmp_path / "build" / "store").resolve() == current
+    assert sorted(p.name for p in (tmp_path / "build" / "store.v").iterdir()) == [current.name]

@@ -193,13 +193,23 @@ class StoreAdapter:
             return
         self.ds.parse(data=data, format="nquads")
 
-    def copy_from(self, other: StoreAdapter) -> None:
-        """Add every quad of ``other`` in bulk (Oxigraph to Oxigraph: its quads handed across as
-        they are, no text in between: 5.5 s of CPU instead of 8.2 s for 368k quads into RocksDB)."""
+    def copy_from(self, other: StoreAdapter, skip: str | None = None) -> None:
+        """Add every quad of ``other`` (but those of the named graph ``skip``) in bulk (Oxigraph to
+        Oxigraph: its quads handed across as they are, no text in between: 5.5 s of CPU instead of
+        8.2 s for 368k quads into RocksDB)."""
         if self._native is not None and other._native is not None:
-            self._native.bulk_extend(other._native.quads_for_pattern(None, None, None, None))
+            src = other._native
+            if skip is None:
+                self._native.bulk_extend(src.quads_for_pattern(None, None, None, None))
+                return
+            import pyoxigraph as ox
+
+            graphs = [g for g in src.named_graphs() if str(g) != f"<{skip}>"] + [ox.DefaultGraph()]
+            self._native.bulk_extend(q for g in graphs for q in src.quads_for_pattern(None, None, None, g))
             return
-        self.load_nquads(other.dump_nquads())
+        data = b"".join(line + b"\n" for line in other.dump_nquads().splitlines()
+                        if skip is None or not line.endswith(f"<{skip}> .".encode()))
+        self.load_nquads(data)
 
     def flush(self) -> None:
         """Make what was written durable (on disk stores)."""
