@@ -56,8 +56,8 @@ bench: setup  ## issue #20's targets side by side (240k user level, 1M library l
 bench-backends: setup  ## every size on every backend (rdflib memory, oxrdflib, pyoxigraph) and the formulations
 	$(BIN)/python bench/run.py
 
-bench-10m: setup  ## the 10M tier (generation, load, gap query, export, peak memory); needs about an hour
-	$(BIN)/python bench/targets.py --sizes 10M --user "" --limit 1800 --out build/bench/10M
+bench-10m: setup  ## the 10M tier (generation, load, gap query, export, peak memory) into docs/bench.md; stops an operation past 15 GB
+	$(BIN)/python bench/targets.py --sizes 10M --user "" --limit 1800 --max-mb 15000 --out build/bench/10M --doc docs/bench.md
 
 clean:
 	rm -rf build

@@ -80,15 +80,51 @@ def _child(conn: Any, fn: Callable[[], Any]) -> None:
         conn.send({"error": f"{type(exc).__name__}: {exc}"[:200]})
 
 
-def forked(fn: Callable[[], Any], limit: float) -> dict[str, Any]:
+def _private_mb(pid: int) -> float:
+    """What a forked child holds of its own (pages it wrote since the fork), in MB."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            kb = [int(line.split()[1]) for line in f if line.startswith(("Private_Clean:", "Private_Dirty:"))]
+            return sum(kb) / 1024
+    except OSError:
+        return 0.0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def forked(fn: Callable[[], Any], limit: float, max_mb: float = 0.0) -> dict[str, Any]:
+    """``fn`` in a forked child under a time limit and (``max_mb``: the parent's RSS plus what the child
+    holds of its own, 0 for none) a memory cap, so a run never takes the whole machine (no swap: the
+    OOM killer would pick any process on it)."""
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_child, args=(child, fn))
     proc.start()
-    if parent.poll(limit):
-        out: dict[str, Any] = parent.recv()
-        proc.join()
-        return out
+    child.close()  # so a child that dies is seen as the end of the pipe
+    deadline, peak = time.perf_counter() + limit, 0.0
+    while time.perf_counter() < deadline:
+        if parent.poll(1.0):
+            try:
+                out: dict[str, Any] = parent.recv()
+            except EOFError:
+                out = {"error": "the child died"}
+            proc.join()
+            if "error" in out and proc.exitcode:
+                out["error"] += f" (exit {proc.exitcode})"
+            return out
+        if max_mb:
+            total = _rss_mb() + _private_mb(proc.pid or 0)
+            peak = max(peak, total)
+            if total > max_mb:
+                proc.kill()
+                proc.join()
+                return {"memory": max_mb, "at_s": limit - (deadline - time.perf_counter())}
     proc.kill()
     proc.join()
     return {"limit": limit}
@@ -154,7 +190,10 @@ def _ops() -> dict[str, Callable[[], Any]]:
         folder = Path(tempfile.mkdtemp(dir=_STATE["tmp"]))
         with store.adapter.of(store.new_dataset("oxigraph", folder / "db")) as disk:
             t0 = time.perf_counter()
-            disk.load_nquads(_STATE["nquads"])
+            if "nquads_file" in _STATE:  # the 10M tier: Oxigraph's bulk loader reads the file
+                store.adapter.native_of(disk.ds).bulk_load(path=str(_STATE["nquads_file"]), format=_nquads_format())
+            else:
+                disk.load_nquads(_STATE["nquads"])
             disk.flush()
             s = time.perf_counter() - t0
         shutil.rmtree(folder, ignore_errors=True)
@@ -166,32 +205,61 @@ def _ops() -> dict[str, Callable[[], Any]]:
             "load into the on-disk store": load_disk}
 
 
-def library(size: str, limit: float, tmp: Path, only: str = "") -> dict[str, Any]:
+class _Phases:
+    """Wall, CPU and peak RSS of each phase of the parent (the peak reset between phases)."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, dict[str, float]] = {}
+
+    def run(self, name: str, fn: Callable[[], Any]) -> Any:
+        print(f"  {name} …", file=sys.stderr, flush=True)
+        _peak_reset()
+        t0, c0 = time.perf_counter(), _cpu()
+        value = fn()
+        self.done[name] = {"s": time.perf_counter() - t0, "cpu": _cpu() - c0, "mb": _peak_mb(), "after_mb": _rss_mb()}
+        print(f"  {name}: {self.done[name]}", file=sys.stderr, flush=True)
+        return value
+
+
+STREAM_FROM = 5_000_000  # from this size the N-Quads go to a file, not into memory (the 10M tier)
+
+
+def library(size: str, limit: float, tmp: Path, only: str = "", max_mb: float = 0.0) -> dict[str, Any]:
     from bench.synthetic import generate
     from cyberkg import paths, store
     from cyberkg.record.mapping import map_catalog_nt
-
-    out: dict[str, Any] = {"ops": {}}
-    t0 = time.perf_counter()
-    syn = generate(SIZES_ALL[size])
-    nt = map_catalog_nt(syn.catalog)
-    out["generate_s"] = time.perf_counter() - t0
-    out["curated"] = len(nt)
-    del syn
-    ds = store.new_dataset("oxigraph")
-    t0 = time.perf_counter()
-    store.populate(ds, nt, store.ontology_graph(), store.read_turtle_dir(paths.graph_dir() / "vocab"), derive=False)
-    out["load_memory_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
     from cyberkg.store.derive import derive
 
-    derive(ds)
-    out["derive_s"] = time.perf_counter() - t0
-    out["peak_mb_parent"] = _peak_mb()
+    out: dict[str, Any] = {"ops": {}}
+    ph = _Phases()
+    held: dict[str, Any] = {}  # what one phase hands the next, dropped as soon as it is used
+    held["syn"] = ph.run("generation", lambda: generate(SIZES_ALL[size]))
+    held["nt"] = ph.run("mapping to N-Triples", lambda: map_catalog_nt(held.pop("syn").catalog))
+    out["generate_s"] = ph.done["generation"]["s"] + ph.done["mapping to N-Triples"]["s"]
+    out["curated"] = len(held["nt"])
+    ds = store.new_dataset("oxigraph")
+    vocab = store.read_turtle_dir(paths.graph_dir() / "vocab")
+    ph.run("load in memory", lambda: store.populate(ds, held.pop("nt"), store.ontology_graph(), vocab, derive=False))
+    out["load_memory_s"] = ph.done["load in memory"]["s"]
+    ph.run("derivations", lambda: derive(ds))
+    out["derive_s"] = ph.done["derivations"]["s"]
+    out["peak_mb_parent"] = max(p["mb"] for p in ph.done.values())
     st = store.adapter.of(ds)
-    nquads = st.dump_nquads()
-    _STATE.update(ds=ds, native=store.adapter.native_of(ds), nquads=nquads, quads=nquads.count(b"\n"), tmp=tmp)
-    out["quads"] = _STATE["quads"]
+    native = store.adapter.native_of(ds)
+    if SIZES_ALL[size] >= STREAM_FROM:  # a file: the N-Quads bytes and the store would not sit in memory together
+        nq_file = tmp / f"{size}.nq"
+        ph.run("N-Quads dump (to a file)", lambda: native.dump(str(nq_file), format=_nquads_format()))
+        with open(nq_file, "rb") as f:
+            quads = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+        _STATE.update(nquads_file=nq_file)
+        out["nquads_mb"] = nq_file.stat().st_size / 1e6
+    else:
+        nquads = ph.run("N-Quads dump", st.dump_nquads)
+        quads = nquads.count(b"\n")
+        _STATE.update(nquads=nquads)
+    _STATE.update(ds=ds, native=native, quads=quads, tmp=tmp)
+    out["quads"] = quads
+    out["phases"] = ph.done
     names = list(_ops())
     if size == "10M":
         names = ["gap query (cyberkg)", "gap query (pyoxigraph direct)", "export turtle (cyberkg)",
@@ -200,10 +268,16 @@ def library(size: str, limit: float, tmp: Path, only: str = "") -> dict[str, Any
         names = [n for n in names if any(w.strip() in n for w in only.split(","))]
     for name in names:
         print(f"  {size} {name} …", file=sys.stderr, flush=True)
-        out["ops"][name] = forked(_ops()[name], limit)
+        out["ops"][name] = forked(_ops()[name], limit, max_mb)
         print(f"  {size} {name}: {out['ops'][name]}", file=sys.stderr, flush=True)
     _STATE.clear()
     return out
+
+
+def _nquads_format() -> Any:
+    import pyoxigraph as ox
+
+    return ox.RdfFormat.N_QUADS
 
 
 # --- user level ------------------------------------------------------------------------------------------------
@@ -291,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--user", default="240k", help="user-level size ('' to skip)")
     ap.add_argument("--limit", type=float, default=300.0, help="seconds per operation")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench")
+    ap.add_argument("--max-mb", type=float, default=0.0,
+                    help="stop an operation when the parent's RSS plus what its forked child holds passes this (MB)")
     ap.add_argument("--only", default="", help="comma-separated substrings: run only the library operations they match")
     ap.add_argument("--doc", type=Path, action="append", default=[],
                     help="also write the tables between the targets markers of this Markdown file (repeatable: "
@@ -307,32 +383,35 @@ def main(argv: list[str] | None = None) -> int:
         if args.user:
             results["user"] = {"size": args.user, **user_level(args.user, args.limit, work)}
         for size in [s for s in args.sizes.split(",") if s]:
-            results["library"][size] = library(size, args.limit, work, args.only)
+            results["library"][size] = library(size, args.limit, work, args.only, args.max_mb)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["meta"]["load_avg_end"] = os.getloadavg()
     results["meta"]["total_s"] = time.time() - t0
-    text = markdown(results)
     from cyberkg.core.atomic import write_atomic
 
     write_atomic(args.out / "targets.json", (json.dumps(results, indent=1, default=str) + "\n").encode())
+    text = markdown(results)
     write_atomic(args.out / "targets.md", text.encode())
+    tag = TIER_TAG if args.sizes == "10M" and not args.user else TAG  # the 10M tier has its own block
     for doc in args.doc:
-        write_atomic(doc, splice(doc.read_text(encoding="utf-8"), text).encode())
+        write_atomic(doc, splice(doc.read_text(encoding="utf-8"), text, tag).encode())
     print(text)
     return 0
 
 
-START, END = "<!-- bench/targets.py: start -->", "<!-- bench/targets.py: end -->"
+TAG, TIER_TAG = "bench/targets.py", "bench/targets.py 10M"
+START, END = f"<!-- {TAG}: start -->", f"<!-- {TAG}: end -->"
 
 
-def splice(doc: str, tables: str) -> str:
-    """``doc`` with the text between the targets markers replaced by ``tables`` (its title dropped)."""
-    if START not in doc or END not in doc:
-        raise SystemExit(f"the markers {START} … {END} are missing")
+def splice(doc: str, tables: str, tag: str = TAG) -> str:
+    """``doc`` with the text between the ``tag`` markers replaced by ``tables`` (its title dropped)."""
+    start, end = f"<!-- {tag}: start -->", f"<!-- {tag}: end -->"
+    if start not in doc or end not in doc:
+        raise SystemExit(f"the markers {start} … {end} are missing")
     body = tables.split("\n", 2)[2] if tables.startswith("# ") else tables
-    head, rest = doc.split(START, 1)
-    return head + START + "\n" + body.strip("\n") + "\n" + END + rest.split(END, 1)[1]
+    head, rest = doc.split(start, 1)
+    return head + start + "\n" + body.strip("\n") + "\n" + end + rest.split(end, 1)[1]
 
 
 if __name__ == "__main__":

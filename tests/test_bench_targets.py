@@ -60,3 +60,53 @@ def test_splice_replaces_only_between_the_markers() -> None:
     assert splice(doc, "# title\n\n| a |\n") == f"intro\n{START}\n| a |\n{END}\noutro\n"
     with pytest.raises(SystemExit):
         splice("no markers", "x")
+
+
+def tier(ops: dict[str, object]) -> dict[str, object]:
+    phases = {name: {"s": 10.0, "cpu": 9.0, "mb": 5000, "after_mb": 4000}
+              for name in ("generation", "mapping to N-Triples", "load in memory", "derivations",
+                           "N-Quads dump (to a file)")}
+    lib = {"curated": 10_000_000, "quads": 15_000_000, "generate_s": 20, "load_memory_s": 10, "derive_s": 10,
+           "peak_mb_parent": 5000, "nquads_mb": 3100, "phases": phases, "ops": ops}
+    return {"meta": META, "library": {"10M": lib}}
+
+
+def test_the_10m_tier_has_a_row_per_phase_and_says_what_did_not_finish() -> None:
+    text = markdown(tier({"gap query (cyberkg)": op(2.6, note="9 rows"), "gap query (pyoxigraph direct)": op(2.0),
+                          "export turtle (cyberkg)": {"memory": 15000, "at_s": 80.0},
+                          "export turtle (Oxigraph's serialiser)": {"limit": 1800}}))
+    rows = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| ")}
+    assert rows["| derivations (`store/derive.py`)"].startswith("| derivations (`store/derive.py`) | 10.0 s | 9.0 s | "
+                                                                "5,000 MB |")
+    assert "3,100 MB of N-Quads" in rows["| N-Quads dump of every graph (to a file, not into memory)"]
+    assert "1.3× of direct" in rows["| headline gap query through cyberkg"]
+    assert "stopped at the 15,000 MB memory cap" in rows["| export Turtle through cyberkg (canonical, sorted)"]
+    assert "Did not finish: export Turtle through cyberkg" in text and "Oxigraph's own serialiser" in text.split(
+        "Did not finish")[1]
+
+
+def test_the_10m_block_is_spliced_between_its_own_markers() -> None:
+    from bench.targets import TIER_TAG
+
+    doc = f"{START}\nkeep\n{END}\n<!-- {TIER_TAG}: start -->\nold\n<!-- {TIER_TAG}: end -->\n"
+    assert splice(doc, "# t\n\nnew\n", TIER_TAG) == f"{START}\nkeep\n{END}\n<!-- {TIER_TAG}: start -->\nnew\n" \
+        f"<!-- {TIER_TAG}: end -->\n"
+
+
+def test_an_operation_past_the_memory_cap_is_stopped_and_a_dead_child_is_reported_at_once() -> None:
+    import os
+    import time
+
+    from bench.targets import _rss_mb, forked
+
+    def hog() -> int:
+        block = bytearray(400 * 2**20)  # written: private pages of the child
+        time.sleep(30)
+        return len(block)
+
+    t0 = time.perf_counter()
+    out = forked(hog, limit=60, max_mb=_rss_mb() + 200)
+    assert out["memory"] > 0 and time.perf_counter() - t0 < 20
+    t0 = time.perf_counter()
+    assert forked(lambda: os._exit(3), limit=60) == {"error": "the child died (exit 3)"}
+    assert time.perf_counter() - t0 < 10
