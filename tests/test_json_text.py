@@ -48,3 +48,31 @@ def test_unsortable_keys_raise_as_the_standard_library() -> None:
 def test_indented_as_asked() -> None:
     value = {"a": [1, {"b": "c"}]}
     assert dumps(value, indent=4) == json.dumps(value, indent=4, ensure_ascii=False)
+
+
+def test_the_native_writer_is_used_where_its_text_is_the_same() -> None:
+    from cyberkg.core.json_text import _native
+
+    value = {"gaps": [{"goal": "g\u2028\x00\"\\é", "n": 3, "share": 0.25, "none": None, "t": (1, [])}], "e": {}}
+    assert _native(value, sort_keys=False) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert _native(value, sort_keys=True) == json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@pytest.mark.parametrize("value", [{"x": 1e-05}, [9.99e-05], [-2.5e-06], [1e-07], [1e16], {1: 2}, [2**70], ["\ud800"],
+                                   {"d": __import__("datetime").date(2020, 1, 1)}])
+def test_where_the_native_text_could_differ_the_walk_writes_it(value: object) -> None:
+    from cyberkg.core.json_text import _native
+
+    assert _native(value, sort_keys=False) is None
+    try:
+        expected = json.dumps(value, indent=2, ensure_ascii=False)
+    except TypeError:
+        with pytest.raises(TypeError):
+            dumps(value)
+        return
+    assert dumps(value) == expected
+
+
+def test_nan_and_infinity_are_written_null() -> None:
+    """The one documented difference from the standard library (which writes NaN, not JSON)."""
+    assert json.loads(dumps({"a": [float("nan"), float("inf")]})) == {"a": [None, None]}

@@ -6,11 +6,19 @@ record went there (79.5 MB, every gap naming its actions' precedents). :func:`du
 value once into a list of strings, strings escaped by the standard library's own C escaper, and
 falls back to :func:`json.dumps` itself for anything it does not handle the same way (a key that is
 not a string, a value of another type), so the text is always the standard library's.
+
+Faster still, when ``orjson`` is installed (a dependency): with ``indent=2`` it writes the same text
+natively (79.5 MB in about 0.3 s instead of 4.6 s), and the walk above is used only where the two
+could differ — a float written with an exponent or below 1e-4 (``1e-05`` against ``0.00001``), a key that is not a
+string, an integer beyond 64 bits, a lone surrogate, a type the standard library refuses. The one
+difference kept: a NaN or infinity is written ``null`` (valid JSON) where the standard library wrote
+``NaN``; the analysis writes neither.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from json.encoder import encode_basestring  # the C escaper when available (ensure_ascii=False)
 from typing import Any
 
@@ -32,8 +40,32 @@ def _float(o: float) -> str:
     return float.__repr__(o)
 
 
+# Where orjson's numbers could differ from the standard library's: an exponent (1e-7 against 1e-07) or
+# a float below 1e-4 written out (0.00001 against 1e-05). Searched anywhere, strings included: a false
+# alarm only costs time.
+_NUMBER_FORMS = re.compile(rb"[0-9][eE][-+]?[0-9]|0\.0000")
+
+
+def _native(obj: Any, sort_keys: bool) -> str | None:
+    """``obj`` written by orjson with two-space indents, or None where its text could differ."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a dependency; the walk below still gives the same text
+        return None
+    option = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    try:
+        data = orjson.dumps(obj, option=option | (orjson.OPT_SORT_KEYS if sort_keys else 0))
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+    return None if _NUMBER_FORMS.search(data) else data.decode("utf-8")
+
+
 def dumps(obj: Any, indent: int = 2, sort_keys: bool = False) -> str:
     """The text of ``json.dumps(obj, indent=indent, ensure_ascii=False, sort_keys=sort_keys)``."""
+    if indent == 2:
+        text = _native(obj, sort_keys)
+        if text is not None:
+            return text
     nls: list[str] = []
 
     def nl(level: int) -> str:
