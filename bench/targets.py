@@ -234,6 +234,7 @@ def library(size: str, limit: float, tmp: Path, only: str = "", max_mb: float = 
     ph = _Phases()
     held: dict[str, Any] = {}  # what one phase hands the next, dropped as soon as it is used
     held["syn"] = ph.run("generation", lambda: generate(SIZES_ALL[size]))
+    out["expected_gaps"] = len(held["syn"].expected_gaps())  # the planted answer of the gap query (one row per gap)
     held["nt"] = ph.run("mapping to N-Triples", lambda: map_catalog_nt(held.pop("syn").catalog))
     out["generate_s"] = ph.done["generation"]["s"] + ph.done["mapping to N-Triples"]["s"]
     out["curated"] = len(held["nt"])

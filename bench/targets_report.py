@@ -114,6 +114,8 @@ def tier_rows(size: str, e: dict[str, Any]) -> list[str]:
     notes = {"gap query (cyberkg)": "", "gap query (pyoxigraph direct)": ""}
     x, _ = ratio(ops.get("gap query (cyberkg)"), ops.get("gap query (pyoxigraph direct)"), 1.3)
     notes["gap query (cyberkg)"] = f"{x} of direct (target within 1.3×)" if x else ""
+    if "expected_gaps" in e:
+        notes["gap query (pyoxigraph direct)"] = f"{e['expected_gaps']:,} gaps planted"
     x, _ = ratio(ops.get("export turtle (cyberkg)"), ops.get(OXI_TURTLE), 2)
     notes["export turtle (cyberkg)"] = f"{x} of Oxigraph's (target within 2×)" if x else ""
     ld = ops.get("load into the on-disk store")
