@@ -21,6 +21,7 @@ from typing import Any
 from cyberkg.analysis import catalogue as queries
 from cyberkg.core.errors import QueryError
 from cyberkg.core.output import plain
+from cyberkg.store import answers
 
 
 def day(value: Any) -> dt.date | None:
@@ -196,7 +197,7 @@ def _rows(ds: Any, name: str) -> list[dict[str, Any]]:
     q = queries.find(f"report/{name}")
     queries.refuse_service(q.text, q.name)  # no federation from an analysis
     if getattr(ds, "default_union", False):  # the embedded store: plain values through the store adapter
-        text = _ORDER_BY.sub("", queries.bind_values(q.text, queries.bindings(q, {})))
+        text = _embedded_text(name)  # kept with the built store's version (store/answers.py)
         try:
             names, values = adapter.of(ds).select_values(text)
         except Exception as exc:  # parser/evaluation errors from the engine
@@ -211,6 +212,21 @@ def _rows(ds: Any, name: str) -> list[dict[str, Any]]:
 
 
 _ORDER_BY = re.compile(r"(?is)\bORDER\s+BY\b[^{}]*$")  # the final ORDER BY clause, after the last group
+FACT_QUERIES = ("instrument-records", "instrument-parties", "instrument-links", "sources", "actor-structure",
+                "divergences-with-dates", "function-links", "goal-ancestors", "goal-pursuits", "uncertain-facts")
+
+
+def _embedded_text(name: str) -> str:
+    """The text :func:`_rows` runs on the embedded store for ``report/<name>``."""
+    q = queries.find(f"report/{name}")
+    return _ORDER_BY.sub("", queries.bind_values(q.text, queries.bindings(q, {})))
+
+
+def _kept_texts() -> list[str]:
+    return [_embedded_text(name) for name in FACT_QUERIES]
+
+
+answers.keep(_kept_texts)  # every built version keeps these rows: no date, no option in them
 
 
 def load_facts(ds: Any) -> Facts:

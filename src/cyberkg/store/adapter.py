@@ -37,6 +37,7 @@ class NativeStore(OxigraphStore):
         super().__init__(store=native)
         self.native: Any = native
         self.on_close: list[Callable[[], Any]] = []  # e.g. the reader's lock on its store version
+        self.answers: Path | None = None  # a built version's folder: its kept answers (store/answers.py)
 
     def close(self, commit_pending_transaction: bool = False) -> None:
         if self.native is None:
@@ -73,6 +74,13 @@ class StoreAdapter:
         when unbound). No rdflib term per cell on Oxigraph (the report's queries read thousands of
         rows)."""
         if self._native is not None:
+            kept = self.ds.store.answers if graphs is None else None
+            if kept is not None:
+                from cyberkg.store.answers import lookup
+
+                hit = lookup(kept, text)
+                if hit is not None:
+                    return hit
             if graphs is None:
                 res = self._native.query(text, use_default_graph_as_union=True)
             else:

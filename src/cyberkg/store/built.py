@@ -26,6 +26,7 @@ from typing import Any
 from rdflib import Dataset, Graph, URIRef
 
 import cyberkg.store.adapter as adapter
+import cyberkg.store.answers as answers
 import cyberkg.store.derive as derivations
 import cyberkg.store.gate as gate
 import cyberkg.store.layers as layers_mod
@@ -39,6 +40,7 @@ from cyberkg.core.progress import Steps
 from cyberkg.record.mapping import NTriples
 from cyberkg.store.backend import add_graph, new_dataset, ontology_graph, read_turtle_dir
 from cyberkg.store.layers import layers_dir, saved_graphs
+from cyberkg.store.writer import CuratedWriter
 
 STAMP = "cyberkg-stamp.json"
 VERSIONS = "store.v"  # beside the ``store`` link
@@ -163,49 +165,27 @@ def _populate_on_disk(db: Path, curated: Graph | NTriples, onto: Graph, vocab: G
     queries on the on-disk store (RocksDB) took 3-4x as long as in memory (docs/bench.md). The
     curated graph (N-Triples, the bulk of the quads) is bulk-loaded into ``db`` in a second thread
     while the in-memory store loads, derives and validates (Oxigraph's loader releases the GIL: on
-    two cores the two overlap); the other graphs follow in one bulk copy from memory. A record that
-    fails validation raises after the writer has stopped, and its version folder is then removed
-    by the caller."""
+    two cores the two overlap); the other graphs follow in one bulk copy from memory. The answers the
+    analysis keeps (:mod:`cyberkg.store.answers`) are computed on the in-memory store meanwhile. A
+    record that fails validation raises after the writer has stopped, and its version folder is
+    then removed by the caller."""
     with adapter.of(new_dataset("oxigraph")) as mem, adapter.of(new_dataset("oxigraph", db)) as disk:
-        writer = _Writer(disk, curated) if isinstance(curated, NTriples) else None
+        writer = CuratedWriter(disk, curated) if isinstance(curated, NTriples) else None
         try:
             steps.next("loading and deriving")
             counts = populate(mem.ds, curated, onto, vocab, layers)
             steps.next("validating" if validate else "validating (skipped)")
             verdict = gate.check(mem.ds) if validate else None
+            if verdict is not None:
+                gate.enforce(verdict)
+            answers.record(mem.select_values, db.parent)  # while the writer still works
         finally:
             if writer is not None:
                 writer.join()  # never leave a thread writing into a folder the caller may remove
-        if verdict is not None:
-            gate.enforce(verdict)
         steps.next("writing to disk")
         disk.copy_from(mem, skip=str(G_CURATED) if writer is not None else None)
         disk.flush()
     return counts, verdict
-
-
-class _Writer:
-    """The curated N-Triples bulk-loaded into an on-disk store in a thread; :meth:`join` waits and
-    re-raises what it raised."""
-
-    def __init__(self, disk: adapter.StoreAdapter, curated: NTriples) -> None:
-        import threading
-
-        self.error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                disk.load_nt(str(G_CURATED), [curated.data])
-            except BaseException as exc:  # handed to the caller by join()
-                self.error = exc
-
-        self.thread = threading.Thread(target=run, name="cyberkg-disk-writer", daemon=True)
-        self.thread.start()
-
-    def join(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
 
 
 def _stamp(version: Path, out: Path, counts: dict[str, int], index: bytes | None = None,
@@ -265,6 +245,7 @@ def _open_version(out: Path, tries: int = 50) -> Dataset:
         backing = ds.store
         assert isinstance(backing, adapter.NativeStore)
         backing.on_close.append(lock.release_with(backing, fd))  # adapter.close() releases it at once
+        backing.answers = version
         return ds
     raise StoreError(f"{out}: the store kept changing while opening it; retry")
 
@@ -292,6 +273,7 @@ def writing(build_dir: Path | None = None, what: str = "import") -> Iterator[Dat
                     old = json.loads((out / STAMP).read_text())
                     counts = _recount(st.ds, old.get("triples", {}), build_dir)
                     st.flush()
+                    answers.record(st.select_values, version)  # the layers change them: never copied
                 # the record's verdict stands; an imported layer was checked against the shapes on import
                 _stamp(version, out, counts, layers_mod.pending_index(build_dir), old.get("validation"))
                 _make_current(out, version)
