@@ -35,3 +35,72 @@ def test_one_snapshot_per_date_with_the_facts(ds, monkeypatch) -> None:  # type:
     monkeypatch.setattr(snapshot, "read", real)
     assert changes.to_json() == diff(ds, "2020-11-26", "2025-01-01").to_json()  # the same answer, read afresh
     assert [g.goal for g in find_gaps(ds, "2025-01-01").gaps] == [g.goal for g in detailed.gaps]
+
+
+def test_the_snapshot_reads_plain_values_on_the_embedded_store(ds, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On the embedded store the snapshot's queries go through the store adapter (plain values, no
+    rdflib term per cell), not the catalogue's rdflib results; the answer is the same."""
+    from cyberkg.analysis import catalogue
+
+    before = find_gaps(ds, "2025-01-01", facts=load_facts(ds)).to_json()
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the snapshot ran a query through rdflib's results")
+
+    monkeypatch.setattr(catalogue, "run", refused)
+    params, flags = _bindings(ds, "2025-01-01")
+    snap = snapshot.read(ds, "2025-01-01", ("EU", "US"), params, flags, 2, None, False)
+    assert snap.gaps and snap.pursuers
+    monkeypatch.undo()
+    assert find_gaps(ds, "2025-01-01", facts=load_facts(ds)).to_json() == before
+
+
+def test_the_snapshot_runs_its_queries_at_once_with_the_same_rows(ds, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The snapshot's queries run on two threads on the embedded store, and give the rows they give
+    one after the other."""
+    import threading
+
+    params, flags = _bindings(ds, "2025-01-01")
+    jobs = {name: {**params, **flags} for name in (snapshot.ONE_SIDE, snapshot.COVERED, snapshot.HEADLINE,
+                                                  snapshot.PURSUERS, snapshot.RELATED)}
+    threads: set[str] = set()
+    real = snapshot._rows
+
+    def seen(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(snapshot, "_rows", seen)
+    together = snapshot.run_all(ds, jobs)
+    assert threads and all(t.startswith("cyberkg-snapshot") for t in threads)
+    monkeypatch.setattr(snapshot, "concurrent", lambda ds_: False)
+    assert snapshot.run_all(ds, jobs) == together
+    assert all(together.values())
+
+
+def test_gaps_read_the_facts_while_the_snapshot_runs(ds, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """find_gaps without facts reads them on another thread (the embedded store), with the same answer."""
+    import threading
+
+    import cyberkg.analysis.facts as facts_mod
+
+    where: list[str] = []
+    real = facts_mod.load_facts
+
+    def loading(ds_):  # type: ignore[no-untyped-def]
+        where.append(threading.current_thread().name)
+        return real(ds_)
+
+    monkeypatch.setattr(facts_mod, "load_facts", loading)
+    report = find_gaps(ds, "2025-01-01")
+    assert len(where) == 1 and where[0].startswith("cyberkg-facts")
+    assert report.to_json() == find_gaps(ds, "2025-01-01", facts=real(ds)).to_json()
+
+
+def _bindings(ds, as_of):  # type: ignore[no-untyped-def]
+    from cyberkg.analysis.gaps import CL, side_iris
+
+    iris = side_iris(ds, ["EU", "US"])
+    params = {"sideA": str(iris["EU"]), "sideB": str(iris["US"]), "asOf": as_of, "eventWindow": "2"}
+    flags = {"countDialogues": "false", "minCommitment": CL + "operational", "bilateralOnly": "false"}
+    return params, flags

@@ -11,6 +11,7 @@ while in force, an event for ``event_window`` years after its date; ``min_commit
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +129,20 @@ def coverage(ds: Any) -> dict[str, Any]:
     return {"sources": int(n or 0), "first_source": plain(first), "last_source": plain(last)}
 
 
+def facts_later(ds: Any) -> Future[Any] | None:
+    """The record's facts (:func:`cyberkg.analysis.facts.load_facts`) read on another thread, for a
+    caller with other queries to run meanwhile; None where queries run one at a time (an endpoint)."""
+    from cyberkg.analysis.facts import load_facts
+    from cyberkg.analysis.snapshot import concurrent
+
+    if not concurrent(ds):
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cyberkg-facts")
+    pending = pool.submit(load_facts, ds)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return pending
+
+
 def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, str] | list[str] = ("EU", "US"),
               count_dialogues: bool = False, details: bool = True, lang: str | None = None,
               facts: Any = None, event_window: int = 2, min_commitment: str | None = None,
@@ -136,7 +151,7 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
     (else ``CYBERKG_LANG``, else English) where the graph has them. With ``details``: who pursues
     each gap, what each side does alone, joint instruments nearby, the feasible joint actions and
     the uncertain facts it depends on (``facts``: a :class:`cyberkg.analysis.facts.Facts` already
-    read, else read here)."""
+    read, else read here; or a future of them, from :func:`facts_later`)."""
     as_of_text = as_of.isoformat() if isinstance(as_of, dt.date) else (
         dt.date.today().isoformat() if as_of == "today" else str(as_of))
     try:
@@ -158,6 +173,11 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
             "bilateralOnly": "true" if bilateral_only else "false"}
     from cyberkg.analysis.snapshot import read as read_snapshot
 
+    # the facts, read on another thread while the snapshot's queries run (the embedded store)
+    pending = facts if isinstance(facts, Future) else facts_later(ds) if details and facts is None else None
+    if pending is not None:
+        facts = None
+
     # one snapshot for the date: five set-based queries, no query per goal (DESIGN 2b); kept with the
     # facts already read (the report's diff asks again for its date: the detailed snapshot answers)
     key = ("snapshot", as_of_text, tuple(codes), tuple(sorted(common.items())), tuple(sorted(flag.items())))
@@ -167,6 +187,9 @@ def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, st
         snap = read_snapshot(ds, as_of_text, (codes[0], codes[1]), common, flag, event_window, min_commitment,
                              bilateral_only, details)
         cache[(*key, details)] = snap
+    if pending is not None:
+        facts = pending.result()
+        facts.cache[(*key, details)] = snap
     gaps = []
     for goal_iri, label in snap.gaps.items():
         gap = Gap(goal_iri, label)

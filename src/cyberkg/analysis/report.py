@@ -23,7 +23,7 @@ from cyberkg.analysis import catalogue as queries
 from cyberkg.analysis.diff import diff as diff_between
 from cyberkg.analysis.facts import Facts, day, load_facts
 from cyberkg.analysis.feasible import RULE as FEASIBLE_RULE
-from cyberkg.analysis.gaps import GapReport, find_gaps, side_iris
+from cyberkg.analysis.gaps import GapReport, facts_later, find_gaps, side_iris
 from cyberkg.analysis.metrics import metrics as network_metrics
 from cyberkg.analysis.uncertainty import Checker, gap_doubts
 from cyberkg.core.output import plain
@@ -95,9 +95,11 @@ def build_report(ds: Any, as_of: str | dt.date = "today", sides: tuple[str, str]
                  event_window: int = 2, min_commitment: str | None = None,
                  bilateral_only: bool = False) -> dict[str, Any]:
     """Everything the report shows, as plain data (JSON-ready; the same input gives the same data)."""
-    facts = load_facts(ds)
-    report = find_gaps(ds, as_of, sides, count_dialogues, lang=lang, facts=facts, event_window=event_window,
+    pending = facts_later(ds)  # read while the snapshot's queries run (the embedded store)
+    given: Any = pending if pending is not None else load_facts(ds)
+    report = find_gaps(ds, as_of, sides, count_dialogues, lang=lang, facts=given, event_window=event_window,
                        min_commitment=min_commitment, bilateral_only=bilateral_only)
+    facts: Facts = pending.result() if pending is not None else given
     codes = report.sides
     pair = (codes[0], codes[1])
     on = dt.date.fromisoformat(report.as_of)
