@@ -104,3 +104,26 @@ def _bindings(ds, as_of):  # type: ignore[no-untyped-def]
     params = {"sideA": str(iris["EU"]), "sideB": str(iris["US"]), "asOf": as_of, "eventWindow": "2"}
     flags = {"countDialogues": "false", "minCommitment": CL + "operational", "bilateralOnly": "false"}
     return params, flags
+
+
+def test_the_report_runs_its_other_queries_meanwhile_with_the_same_data(ds, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """build_report runs the matrix, claims and positions queries on other threads (the embedded
+    store) and gives the data it gives with every query in turn."""
+    import threading
+
+    import cyberkg.analysis.report as report_mod
+
+    names: list[str] = []
+    real = report_mod._brief_claims
+
+    def claims(*args):  # type: ignore[no-untyped-def]
+        names.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(report_mod, "_brief_claims", claims)
+    together = report_mod.build_report(ds, "2025-01-01")
+    assert len(names) == 1 and names[0].startswith("cyberkg-report")
+    monkeypatch.setattr(report_mod, "concurrent", lambda ds_: False)
+    monkeypatch.setattr(snapshot, "concurrent", lambda ds_: False)
+    assert report_mod.build_report(ds, "2025-01-01") == together
+    assert names[-1] == threading.current_thread().name

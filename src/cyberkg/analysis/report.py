@@ -17,6 +17,8 @@ as of: no instrument, pursuit, divergence, incident or attribution that starts a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cyberkg.analysis import catalogue as queries
@@ -25,6 +27,7 @@ from cyberkg.analysis.facts import Facts, day, load_facts
 from cyberkg.analysis.feasible import RULE as FEASIBLE_RULE
 from cyberkg.analysis.gaps import GapReport, facts_later, find_gaps, side_iris
 from cyberkg.analysis.metrics import metrics as network_metrics
+from cyberkg.analysis.snapshot import concurrent
 from cyberkg.analysis.uncertainty import Checker, gap_doubts
 from cyberkg.core.output import plain
 
@@ -105,6 +108,14 @@ def build_report(ds: Any, as_of: str | dt.date = "today", sides: tuple[str, str]
     on = dt.date.fromisoformat(report.as_of)
     iris = side_iris(ds, codes)
     params = {"sideA": str(iris[codes[0]]), "sideB": str(iris[codes[1]]), "asOf": report.as_of}
+    # three more queries (the annex matrix, the brief's claims, the divergences' positions) run on
+    # other threads while the goals, the diff and the metrics are put together here
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cyberkg-report") if concurrent(ds) else None
+    matrix = _soon(pool, _type_matrix, ds, params, codes)
+    claims = _soon(pool, _brief_claims, ds, params)
+    positions_later = _soon(pool, _positions, ds)
+    if pool is not None:
+        pool.shutdown(wait=False)  # its threads end with these tasks
     cited: set[str] = set()
 
     def brief(iri: str, row: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -115,7 +126,7 @@ def build_report(ds: Any, as_of: str | dt.date = "today", sides: tuple[str, str]
         cited.update(b["sources"])
         return b
 
-    positions = _positions(ds)
+    positions = positions_later()
     possible = {p.goal: p for p in report.possible}
     goals: list[dict[str, Any]] = []
     for g in report.gaps:
@@ -153,7 +164,7 @@ def build_report(ds: Any, as_of: str | dt.date = "today", sides: tuple[str, str]
         for change in changes.rows:
             cited.update(change["sources"])
     incidents = _incidents(facts, on, pair)
-    figures: dict[str, Any] = {"type_matrix": _type_matrix(ds, params, codes), "per_year": _per_year(facts, on, pair),
+    figures: dict[str, Any] = {"type_matrix": matrix(), "per_year": _per_year(facts, on, pair),
                "incidents": incidents}
     for inc in incidents["rows"]:
         cited.update(inc["sources"])
@@ -167,11 +178,19 @@ def build_report(ds: Any, as_of: str | dt.date = "today", sides: tuple[str, str]
         "summary": {"shared": len(goals), "gaps": n_gaps, "covered": len(goals) - n_gaps,
                     "possible_gaps": len(possible), "uncertain_gaps": sum(1 for g in report.gaps if g.uncertain),
                     "feasible_actions": sum(len(g.feasible) for g in report.gaps)},
-        "goals": goals, "figures": figures, "brief_claims": _brief_claims(ds, params),
+        "goals": goals, "figures": figures, "brief_claims": claims(),
         "diff": changes.to_json() if changes is not None else None,
         "metrics": network_metrics(as_of=on, sides=codes, facts=facts),
         "sources": [facts.cite(s) for s in sorted(cited)],
     }
+
+
+def _soon(pool: ThreadPoolExecutor | None, fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """``fn(*args)`` started on ``pool`` (its answer, or its exception, when called), or run now."""
+    if pool is None:
+        value = fn(*args)
+        return lambda: value
+    return pool.submit(fn, *args).result
 
 
 def _goal(goal: str, label: str, status: str, pursuers: dict[str, list[dict[str, Any]]], joint: list[dict[str, Any]],

@@ -109,10 +109,11 @@ def _rows(q: Any, ds: Any, params: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def concurrent(ds: Any) -> bool:
-    """Whether queries on ``ds`` may run on several threads at once: the embedded store (Oxigraph
-    evaluates with the GIL released, so two queries take about the time of the longer on two cores);
-    an endpoint is asked one query at a time, as before."""
-    return bool(getattr(ds, "default_union", False))
+    """Whether queries on ``ds`` run on several threads at once: on an Oxigraph store behind the
+    store adapter (Oxigraph evaluates with the GIL released, so two queries take about the time of
+    the longer on two cores); rdflib's own engine (the memory store) is pure Python and gains
+    nothing, and an endpoint is asked one query at a time, as before."""
+    return adapter.native_of(ds) is not None
 
 
 def run_all(ds: Any, jobs: dict[str, dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
