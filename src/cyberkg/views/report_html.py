@@ -75,11 +75,17 @@ def render(report: dict[str, Any], annex: bool = True) -> str:
     link = {n: str(Markup('<a href="#src-{0}" title="{1}">{0}</a>').format(n, sources[n - 1]["title"]))
             for n in numbers.values()}  # each source's link, escaped once
 
+    cited: dict[tuple[str, ...], Any] = {}  # the same lists recur (62k calls at 240k triples, most repeats)
+
     def cite(iris: Any) -> Any:
-        items = sorted({numbers[i] for i in (iris or []) if i in numbers})
-        if not items:
-            return Markup("")
-        return Markup('<sup class="cite">[' + ", ".join(link[n] for n in items) + "]</sup>")
+        key = tuple(iris or ())
+        mark = cited.get(key)
+        if mark is None:
+            items = sorted({numbers[i] for i in key if i in numbers})
+            mark = Markup('<sup class="cite">[' + ", ".join(link[n] for n in items) + "]</sup>") if items \
+                else Markup("")
+            cited[key] = mark
+        return mark
 
     env.filters["cite"] = cite
     env.filters["css_string"] = css_string
