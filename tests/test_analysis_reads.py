@@ -127,3 +127,25 @@ def test_the_report_runs_its_other_queries_meanwhile_with_the_same_data(ds, monk
     monkeypatch.setattr(snapshot, "concurrent", lambda ds_: False)
     assert report_mod.build_report(ds, "2025-01-01") == together
     assert names[-1] == threading.current_thread().name
+
+
+def test_the_brief_reads_its_context_meanwhile(ds, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """brief_data.build reads the brief's context on another thread (the embedded store), with the
+    same data as read after the report."""
+    import threading
+
+    import cyberkg.analysis.brief_data as brief_data
+
+    names: list[str] = []
+    real = brief_data.read_context
+
+    def reading(ds_):  # type: ignore[no-untyped-def]
+        names.append(threading.current_thread().name)
+        return real(ds_)
+
+    monkeypatch.setattr(brief_data, "read_context", reading)
+    together = brief_data.build(ds, "2025-01-01")
+    assert names[0].startswith("cyberkg-brief")
+    monkeypatch.setattr(snapshot, "concurrent", lambda ds_: False)
+    assert brief_data.build(ds, "2025-01-01") == together
+    assert names[-1] == threading.current_thread().name
