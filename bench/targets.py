@@ -358,6 +358,20 @@ def user_level(size: str, limit: float, work: Path) -> dict[str, Any]:
     return out
 
 
+def cpu_probe(n: int = 6_000_000) -> float:
+    """CPU seconds of a fixed pure-Python loop (best of three): how fast the machine runs Python now.
+    The same shared machine measured 0.18 s and, an hour later, 0.41 s — every figure of a run scales
+    with it, ratios much less, so the report prints it beside the load average."""
+    best = float("inf")
+    for _ in range(3):
+        t = time.process_time()
+        x = 0
+        for i in range(n):
+            x += i
+        best = min(best, time.process_time() - t)
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench.targets_report import markdown
 
@@ -376,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="targets-", dir=args.out))
     results: dict[str, Any] = {"meta": {
+        "probe_start": cpu_probe(),
         "python": platform.python_version(), "cpus": os.cpu_count(), "load_avg_start": os.getloadavg(),
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "limit_s": args.limit,
         "mem_total_gb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30}, "library": {}}
@@ -388,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["meta"]["load_avg_end"] = os.getloadavg()
+    results["meta"]["probe_end"] = cpu_probe()
     results["meta"]["total_s"] = time.time() - t0
     from cyberkg.core.atomic import write_atomic
 

@@ -173,6 +173,10 @@ def markdown(results: dict[str, Any]) -> str:
              f"{'/'.join(f'{x:.1f}' for x in m['load_avg_start'])} at the start and "
              f"{'/'.join(f'{x:.1f}' for x in m.get('load_avg_end', ()))} at the end (the machine is shared); "
              f"limit {m['limit_s']:.0f} s per operation; whole run {m.get('total_s', 0) / 60:.1f} min. "
+             + (f"A fixed Python loop (`bench/targets.py` cpu_probe) took {m['probe_start']:.2f} s of CPU at the "
+                f"start and {m.get('probe_end', m['probe_start']):.2f} s at the end (0.18 s on this machine when "
+                "it was quiet): absolute times scale with it, ratios much less. "
+                if "probe_start" in m else "")
              + ("The machine was busy (load average above 1.5 per CPU), so wall times are inflated and the "
                 "targets are judged on CPU time (user + system of the process, its threads included)."
                 if busy else "Targets are judged on wall time."), ""]
