@@ -113,7 +113,7 @@ def concurrent(ds: Any) -> bool:
     store adapter (Oxigraph evaluates with the GIL released, so two queries take about the time of
     the longer on two cores); rdflib's own engine (the memory store) is pure Python and gains
     nothing, and an endpoint is asked one query at a time, as before."""
-    return adapter.native_of(ds) is not None
+    return adapter.of(ds).parallel
 
 
 def run_all(ds: Any, jobs: dict[str, dict[str, str]]) -> dict[str, list[dict[str, Any]]]:

@@ -66,6 +66,13 @@ class StoreAdapter:
         self.ds = ds
         self._native = native_of(ds)
 
+    @property
+    def parallel(self) -> bool:
+        """Whether several threads querying this store at once gain: Oxigraph evaluates with the GIL
+        released (two queries take about the time of the longer on two cores); rdflib's own engine
+        is pure Python, and an endpoint is asked one query at a time."""
+        return self._native is not None
+
     # --- reading -----------------------------------------------------------------------------
     def select_values(self, text: str, graphs: list[str] | None = None
                       ) -> tuple[list[str], list[tuple[str | None, ...]]]:
