@@ -17,7 +17,10 @@ layout, and 1M triples in seconds instead of minutes (docs/bench.md).
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -41,6 +44,17 @@ def _graph_filter(part: str, derived: bool, ds: Any = None) -> str:
     if not derived:
         conds.append(f"?g != <{G_DERIVED}>")
     return " && ".join(conds) or "true"
+
+
+def _keep(part: str, derived: bool) -> Callable[[str], bool]:
+    """:func:`_graph_filter` as a test of a graph's name, for the embedded store (an endpoint's
+    published graphs are chosen by the query)."""
+    def keep(g: str) -> bool:
+        if (part == "data" and g == str(G_ONTOLOGY)) or (part == "ontology" and g != str(G_ONTOLOGY)):
+            return False
+        return derived or g != str(G_DERIVED)
+
+    return keep
 
 
 def canonical(term: Any) -> Any:
@@ -96,7 +110,7 @@ def serialize(ds: Any, fmt: str = "turtle", part: str = "all", derived: bool = F
         if name == "trig":
             return _trig(ds, part, derived)
         if name in ("nt", "turtle"):
-            lines = _sorted_lines(ds, _where(_graph_filter(part, derived, ds)))
+            lines = _sorted_lines(ds, _where(_graph_filter(part, derived, ds)), _keep(part, derived))
             steps.next("writing")
             return _joined(lines) if name == "nt" else turtle(lines).encode("utf-8")
     import json
@@ -114,11 +128,12 @@ def _joined(lines: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b"\n"
 
 
-def _sorted_lines(ds: Any, construct: str) -> list[str]:
-    """The CONSTRUCT's triples as sorted, distinct N-Triples lines, blank nodes labelled canonically."""
+def _sorted_lines(ds: Any, construct: str, keep: Callable[[str], bool]) -> list[str]:
+    """The CONSTRUCT's triples — those of the graphs ``keep`` accepts — as sorted, distinct
+    N-Triples lines, blank nodes labelled canonically."""
     import cyberkg.store.adapter as adapter
 
-    text = adapter.of(ds).construct_nt(construct).decode("utf-8")
+    text = adapter.of(ds).graphs_nt(keep, construct).decode("utf-8")
     lines = text.split("\n")
     if "_:" in text:  # rare (imported layers): relabel from the graph's structure, not the store's ids
         with_bnodes = {x for x in lines if x.startswith("_:") or " _:" in x}
@@ -144,7 +159,8 @@ def _trig(ds: Any, part: str, derived: bool) -> bytes:
     _names, rows = adapter.of(ds).select_values(
         f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({keep}) }}")
     graphs = sorted({r[0] for r in rows if r[0]})
-    bodies = {g: _sorted_lines(ds, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}") for g in graphs}
+    bodies = {g: _sorted_lines(ds, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}",
+                               functools.partial(operator.eq, g)) for g in graphs}
     used: set[str] = set()
     parts = []
     for g in graphs:

@@ -118,6 +118,18 @@ class StoreAdapter:
         g = self.ds.query(text).graph
         return "".join(_nt_row((s, p, _simple(o))) for s, p, o in g).encode("utf-8")
 
+    def graphs_nt(self, keep: Callable[[str], bool], construct: str) -> bytes:
+        """The triples of the named graphs ``keep`` accepts, as N-Triples (unsorted; a triple held in
+        two graphs comes twice). On Oxigraph each graph is dumped as stored, with no query (a
+        CONSTRUCT collects its triples in a set first: at 240k triples in memory 1.2 s against 0.3 s);
+        anywhere else ``construct`` — the same triples as a CONSTRUCT — is run."""
+        if self._native is not None:
+            import pyoxigraph as ox
+
+            return b"".join(self._native.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g)) or b""
+                            for g in self.graph_names() if keep(g))
+        return self.construct_nt(construct)
+
     def graph_names(self) -> list[str]:
         """The named graphs that hold triples, sorted."""
         if self._native is not None:
