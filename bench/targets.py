@@ -269,6 +269,7 @@ def library(size: str, limit: float, tmp: Path, only: str = "", max_mb: float = 
         names = [n for n in names if any(w.strip() in n for w in only.split(","))]
     for name in names:
         print(f"  {size} {name} …", file=sys.stderr, flush=True)
+        PROBES.append(cpu_probe(2_000_000) * 3)
         out["ops"][name] = forked(_ops()[name], limit, max_mb)
         print(f"  {size} {name}: {out['ops'][name]}", file=sys.stderr, flush=True)
     _STATE.clear()
@@ -351,11 +352,15 @@ def user_level(size: str, limit: float, work: Path) -> dict[str, Any]:
         elif name.startswith("Oxigraph writing"):
             args = [py, "-c", DIRECT_TURTLE, str((build / "store").resolve() / "db")]
         print(f"  user {size} {name} …", file=sys.stderr, flush=True)
+        PROBES.append(cpu_probe(2_000_000) * 3)  # the machine's speed just before (a third of the loop, scaled)
         out["ops"][name] = run_peak(args, env, limit)
         print(f"  user {size} {name}: {out['ops'][name]}", file=sys.stderr, flush=True)
     stamp = json.loads((build / "store" / "cyberkg-stamp.json").read_text())
     out["triples"] = stamp.get("triples", {})
     return out
+
+
+PROBES: list[float] = []  # cpu_probe before each operation of the run
 
 
 def cpu_probe(n: int = 6_000_000) -> float:
@@ -382,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench")
     ap.add_argument("--max-mb", type=float, default=0.0,
                     help="stop an operation when the parent's RSS plus what its forked child holds passes this (MB)")
+    ap.add_argument("--library-from", type=Path, default=None,
+                    help="take the library tables of an earlier run's targets.json (the report says which run)")
     ap.add_argument("--only", default="", help="comma-separated substrings: run only the library operations they match")
     ap.add_argument("--doc", type=Path, action="append", default=[],
                     help="also write the tables between the targets markers of this Markdown file (repeatable: "
@@ -400,10 +407,15 @@ def main(argv: list[str] | None = None) -> int:
             results["user"] = {"size": args.user, **user_level(args.user, args.limit, work)}
         for size in [s for s in args.sizes.split(",") if s]:
             results["library"][size] = library(size, args.limit, work, args.only, args.max_mb)
+        if args.library_from:  # the library tables of an earlier run, said so in the report
+            earlier = json.loads(args.library_from.read_text())
+            for size, entry in earlier.get("library", {}).items():
+                results["library"].setdefault(size, {**entry, "from_run": earlier["meta"]["started"]})
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["meta"]["load_avg_end"] = os.getloadavg()
     results["meta"]["probe_end"] = cpu_probe()
+    results["meta"]["probes"] = [min(PROBES, default=0.0), max(PROBES, default=0.0)]
     results["meta"]["total_s"] = time.time() - t0
     from cyberkg.core.atomic import write_atomic
 

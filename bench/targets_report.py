@@ -51,7 +51,8 @@ def ratio(a: dict[str, Any] | None, b: dict[str, Any] | None, most: float) -> tu
 
 def library_rows(size: str, e: dict[str, Any]) -> list[str]:
     ops = e["ops"]
-    rows = [f"| {size} triples ({e['curated']:,} curated, {e['quads']:,} quads with derivations) | measured "
+    earlier = f"; from the run of {e['from_run']}" if e.get("from_run") else ""
+    rows = [f"| {size} triples ({e['curated']:,} curated, {e['quads']:,} quads with derivations{earlier}) | measured "
             "(wall, peak RSS of the operation) | target | |", "|---|---|---|---|"]
     x, ok = ratio(ops.get("export turtle (cyberkg)"), ops.get(OXI_TURTLE), 2)
     rows.append(f"| export Turtle: cyberkg vs Oxigraph's own serialiser of the same store | "
@@ -174,8 +175,11 @@ def markdown(results: dict[str, Any]) -> str:
              f"{'/'.join(f'{x:.1f}' for x in m.get('load_avg_end', ()))} at the end (the machine is shared); "
              f"limit {m['limit_s']:.0f} s per operation; whole run {m.get('total_s', 0) / 60:.1f} min. "
              + (f"A fixed Python loop (`bench/targets.py` cpu_probe) took {m['probe_start']:.2f} s of CPU at the "
-                f"start and {m.get('probe_end', m['probe_start']):.2f} s at the end (0.18 s on this machine when "
-                "it was quiet): absolute times scale with it, ratios much less. "
+                f"start and {m.get('probe_end', m['probe_start']):.2f} s at the end"
+                + (f", {m['probes'][0]:.2f}–{m['probes'][1]:.2f} s just before the operations"
+                   if m.get("probes") and m["probes"][1] else "")
+                + " (0.17 s when the machine is quiet; other tenants of the host slow it, up to 0.47 s seen): "
+                "absolute times scale with it, ratios much less. "
                 if "probe_start" in m else "")
              + ("The machine was busy (load average above 1.5 per CPU), so wall times are inflated and the "
                 "targets are judged on CPU time (user + system of the process, its threads included)."
