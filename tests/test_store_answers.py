@@ -96,3 +96,20 @@ def test_an_import_makes_a_version_with_its_own_answers(tiny_env: Path, tmp_path
 @pytest.mark.parametrize("name", ["instrument-records", "goal-pursuits"])
 def test_kept_texts_are_the_texts_the_analysis_runs(name: str) -> None:
     assert facts._embedded_text(name) in answers.texts()
+
+
+def test_a_home_without_the_fact_queries_still_builds(tiny_env: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(tiny_env, home)
+    for f in (home / "queries" / "report").glob("instrument-*.rq"):
+        f.unlink()
+    monkeypatch.setenv("CYBERKG_HOME", str(home))
+    ds, _ = store.build()
+    try:
+        kept = list(((tmp_path / "build" / "store").resolve() / answers.FOLDER).glob("*.json"))
+        assert 0 < len(kept) < len(facts.FACT_QUERIES)
+    finally:
+        store.release(ds)

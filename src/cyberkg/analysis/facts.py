@@ -223,7 +223,15 @@ def _embedded_text(name: str) -> str:
 
 
 def _kept_texts() -> list[str]:
-    return [_embedded_text(name) for name in FACT_QUERIES]
+    """The fact queries' texts for this home; one its catalogue lacks (a home of a test or an old
+    copy) is left out — the analysis would report it, the build need not."""
+    out = []
+    for name in FACT_QUERIES:
+        try:
+            out.append(_embedded_text(name))
+        except QueryError:
+            continue
+    return out
 
 
 answers.keep(_kept_texts)  # every built version keeps these rows: no date, no option in them
