@@ -80,20 +80,14 @@ def build(ds: Any, as_of: str = "today", sides: list[str] | tuple[str, str] = ("
     """The report data with the brief: on ``ds``, or on the curated record alone (``curated_only``).
     With import layers in the store, each goal whose status they change is named. ``model``:
     ``event_window``, ``min_commitment``, ``bilateral_only`` (as for the gaps)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from cyberkg.analysis.empty import goals_per_side
     from cyberkg.analysis.report import build_report
-    from cyberkg.analysis.snapshot import concurrent
+    from cyberkg.analysis.snapshot import on_thread
 
     source = curated_dataset() if curated_only else ds
-    context = None  # the brief's context read on another thread meanwhile (the embedded store)
-    if concurrent(source):
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cyberkg-brief")
-        context = pool.submit(read_context, source).result
-        pool.shutdown(wait=False)  # its thread ends with the task
+    context = on_thread(source, "cyberkg-brief", read_context, source)  # read meanwhile (the embedded store)
     report = build_report(source, as_of, list(sides), count_dialogues, lang=lang, **model)
-    ctx = context() if context is not None else read_context(source)
+    ctx = context.result() if context is not None else read_context(source)
     ctx.inputs = record_inputs(ds, curated_only)
     ctx.goals_per_side = goals_per_side(source, report["as_of"])
     if ctx.inputs.get("layers") and not curated_only:

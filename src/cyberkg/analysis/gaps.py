@@ -11,7 +11,7 @@ while in force, an event for ``event_window`` years after its date; ``min_commit
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,14 +133,9 @@ def facts_later(ds: Any) -> Future[Any] | None:
     """The record's facts (:func:`cyberkg.analysis.facts.load_facts`) read on another thread, for a
     caller with other queries to run meanwhile; None where queries run one at a time (an endpoint)."""
     from cyberkg.analysis.facts import load_facts
-    from cyberkg.analysis.snapshot import concurrent
+    from cyberkg.analysis.snapshot import on_thread
 
-    if not concurrent(ds):
-        return None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cyberkg-facts")
-    pending = pool.submit(load_facts, ds)
-    pool.shutdown(wait=False)  # the thread ends with its one task
-    return pending
+    return on_thread(ds, "cyberkg-facts", load_facts, ds)
 
 
 def find_gaps(ds: Any, as_of: str | dt.date = "2020-11-26", sides: tuple[str, str] | list[str] = ("EU", "US"),

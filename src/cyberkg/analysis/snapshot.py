@@ -23,6 +23,8 @@ derived at build time (:mod:`cyberkg.store.derive`); nothing here restates them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +116,20 @@ def concurrent(ds: Any) -> bool:
     the longer on two cores); rdflib's own engine (the memory store) is pure Python and gains
     nothing, and an endpoint is asked one query at a time, as before."""
     return adapter.of(ds).parallel
+
+
+def on_thread(ds: Any, prefix: str, fn: Callable[..., Any], *args: Any) -> Future[Any] | None:
+    """``fn(*args)`` started on a thread of its own (named ``prefix``…) where queries on ``ds`` run
+    at once (:func:`concurrent`), for a caller with other queries to run meanwhile; None elsewhere
+    (the caller runs it itself)."""
+    if not concurrent(ds):
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=prefix)
+    pending = pool.submit(fn, *args)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return pending
 
 
 def run_all(ds: Any, jobs: dict[str, dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
